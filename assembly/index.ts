@@ -1,0 +1,4 @@
+// One kernel per file; this file only re-exports. Every export takes raw byte pointers into the
+// imported memory (owned by src/runtime/memory.ts), element counts, and returns nothing.
+export * from "./heap_base";
+export * from "./pool_mean";

@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import { allRuntimes, rand, relErr } from '../helpers/flavors.js';
+import tol from '../tolerances.json';
+
+describe('pool_mean', async () => {
+  const rts = await allRuntimes();
+
+  it('known answer', () => {
+    // prettier-ignore
+    const g = new Float32Array([1, 10,   3, 30,   5, 50]); // hw=3, c=2
+    const { f: [out, gv] } = rts.simd.arena.take([2, 6]);
+    gv.set(g);
+    rts.simd.kernels.pool_mean(out, gv, 1, 3, 2);
+    expect(Array.from(out)).toEqual([3, 30]);
+  });
+
+  it('SIMD = scalar = twin over 0–33 channels, odd maps, both loop orders', () => {
+    for (const [n, hw, cs] of [[1, 1, 34], [2, 15, 34], [1, 77, 34], [1, 49, [1025, 1030, 2048]]] as const) {
+      const chans = typeof cs === 'number' ? Array.from({ length: cs }, (_, i) => i) : cs;
+      for (const c of chans) {
+        const g = rand(n * hw * c, c + 7);
+        const res = Object.values(rts).map((rt) => {
+          const { f: [out, gv] } = rt.arena.take([n * c, n * hw * c]);
+          gv.set(g);
+          rt.kernels.pool_mean(out, gv, n, hw, c);
+          return Float32Array.from(out);
+        });
+        expect(relErr(res[0], res[2])).toBeLessThanOrEqual(tol.kernel_raw_rel);
+        expect(relErr(res[1], res[2])).toBeLessThanOrEqual(tol.kernel_raw_rel);
+      }
+    }
+  });
+});
