@@ -10,7 +10,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const asc = join(root, 'node_modules', 'assemblyscript', 'bin', 'asc.js');
 const out = {};
 for (const target of ['simd', 'scalar']) {
-  execFileSync(process.execPath, [asc, 'assembly/index.ts', '--target', target], { cwd: root, stdio: 'inherit' });
+  execFileSync(process.execPath, [asc, 'assembly/index.ts', '--target', target], { cwd: root, stdio: ['ignore', 2, 2] });
   const bytes = readFileSync(join(root, 'build', `camkit.${target}.wasm`));
   out[target] = { b64: bytes.toString('base64'), size: bytes.length };
 }
@@ -23,4 +23,4 @@ writeFileSync(
     `export const WASM_SCALAR = ${JSON.stringify(out.scalar.b64)};\n` +
     `export const WASM_HASH = ${JSON.stringify(hash)};\n`,
 );
-console.log(`wasm: simd ${out.simd.size} B, scalar ${out.scalar.size} B, hash ${hash}`);
+console.error(`wasm: simd ${out.simd.size} B, scalar ${out.scalar.size} B, hash ${hash}`);
