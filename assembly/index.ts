@@ -2,3 +2,4 @@
 // imported memory (owned by src/runtime/memory.ts), element counts, and returns nothing.
 export * from "./heap_base";
 export * from "./pool_mean";
+export * from "./scorecam_masks";

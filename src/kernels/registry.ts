@@ -1,9 +1,11 @@
 // Every kernel, imported explicitly. The runtime, the tests and the benchmarks iterate this list.
 import type { KernelDescriptor, KernelFlavor, WasmExports } from './types.js';
 import { pool_mean_kernel } from './pool_mean.js';
+import { scorecam_masks_kernel } from './scorecam_masks.js';
 
 export const kernelDescriptors = {
   pool_mean: pool_mean_kernel,
+  scorecam_masks: scorecam_masks_kernel,
 } as const;
 
 type Descriptors = typeof kernelDescriptors;
