@@ -1,10 +1,30 @@
 // Every kernel, imported explicitly. The runtime, the tests and the benchmarks iterate this list.
 import type { KernelDescriptor, KernelFlavor, WasmExports } from './types.js';
 import { pool_mean_kernel } from './pool_mean.js';
+import { channel_wsum_kernel } from './channel_wsum.js';
+import { channel_reduce_kernel } from './channel_reduce.js';
+import { gradcampp_weights_kernel } from './gradcampp_weights.js';
+import { xgrad_weights_kernel } from './xgrad_weights.js';
+import { eigen_pc_kernel } from './eigen_pc.js';
+import { relu_kernel } from './relu.js';
+import { minmax_normalize_kernel } from './minmax_normalize.js';
+import { resize_bilinear_kernel } from './resize_bilinear.js';
+import { resize_nearest_kernel } from './resize_nearest.js';
+import { fuse_guided_kernel } from './fuse_guided.js';
 import { scorecam_masks_kernel } from './scorecam_masks.js';
 
 export const kernelDescriptors = {
   pool_mean: pool_mean_kernel,
+  channel_wsum: channel_wsum_kernel,
+  channel_reduce: channel_reduce_kernel,
+  gradcampp_weights: gradcampp_weights_kernel,
+  xgrad_weights: xgrad_weights_kernel,
+  eigen_pc: eigen_pc_kernel,
+  relu: relu_kernel,
+  minmax_normalize: minmax_normalize_kernel,
+  resize_bilinear: resize_bilinear_kernel,
+  resize_nearest: resize_nearest_kernel,
+  fuse_guided: fuse_guided_kernel,
   scorecam_masks: scorecam_masks_kernel,
 } as const;
 

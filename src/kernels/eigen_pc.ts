@@ -1,0 +1,118 @@
+import { ptr, type F32, type KernelDescriptor, type WasmExports } from './types.js';
+
+/**
+ * EigenCAM / EigenGradCAM projection for ONE image: out[p] = Σ_k X[p][k]·v1[k], where X = a (or g⊙a
+ * when g is given) with each channel centred over the hw positions, and v1 is the first right singular
+ * vector of X. Power iteration on XᵀX without forming it (u = X v, v' = Xᵀ u, normalise), starting from
+ * the row of X with the largest norm, until |v' − v| < tol or maxIter. Dot products accumulate in f64;
+ * X is rescaled by a power of two (exact) so f32 scratch neither underflows nor overflows.
+ * x[hw·c] and v[c] are caller scratch; on return v holds v1 (unit, same sign as the map).
+ *
+ * SIGN RULE: the sign of a singular vector is arbitrary (the reference, numpy's SVD, does not fix it).
+ * camkit flips so that Σ_p out[p]·r[p] ≥ 0 with r[p] = Σ_k X[p][k] (centred row sums): the map
+ * correlates positively with the channel-summed input. If that dot product is exactly 0, the entry of
+ * largest magnitude (first one on ties) is made positive.
+ *
+ * Returns the number of iterations used (0 for a degenerate X: all-zero centred X gives an all-zero map;
+ * a non-finite X gives an all-NaN map).
+ */
+export function eigen_pc(
+  out: F32, a: F32, g: F32 | null, x: F32, v: F32, hw: number, c: number, maxIter: number, tol: number,
+): number {
+  if (hw <= 0 || c <= 0) return 0;
+  const len = hw * c;
+  for (let i = 0; i < len; i++) x[i] = g ? a[i] * g[i] : a[i];
+  let maxAbs = 0;
+  for (let k = 0; k < c; k++) {
+    let m = 0;
+    for (let p = 0; p < hw; p++) m += x[p * c + k];
+    m /= hw;
+    for (let p = 0; p < hw; p++) {
+      const i = p * c + k;
+      x[i] = x[i] - m;
+      maxAbs = Math.max(maxAbs, Math.abs(x[i]));
+    }
+  }
+  if (!(maxAbs < Infinity)) {
+    out.fill(NaN, 0, hw);
+    v.fill(NaN, 0, c);
+    return 0;
+  }
+  if (maxAbs === 0) {
+    out.fill(0, 0, hw);
+    v.fill(0, 0, c);
+    return 0;
+  }
+  // Power-of-two scale bringing max|X| into [0.5, 1): exact, undone on the map at the end.
+  const e = Math.ceil(Math.log2(maxAbs));
+  const scale = Math.pow(2, -e);
+  for (let i = 0; i < len; i++) x[i] *= scale;
+
+  // Start from the row of largest norm.
+  let best = 0, bestNorm = -1;
+  for (let p = 0; p < hw; p++) {
+    let s = 0;
+    for (let k = 0; k < c; k++) s += x[p * c + k] * x[p * c + k];
+    if (s > bestNorm) {
+      bestNorm = s;
+      best = p;
+    }
+  }
+  const inv = 1 / Math.sqrt(bestNorm);
+  for (let k = 0; k < c; k++) v[k] = x[best * c + k] * inv;
+
+  let it = 0;
+  while (it < maxIter) {
+    it++;
+    project(out, x, v, hw, c);
+    // v' = Xᵀu, column by column; the old v[k] is read before it is overwritten, which gives v'·v.
+    let nn = 0, dot = 0;
+    for (let k = 0; k < c; k++) {
+      let s = 0;
+      for (let p = 0; p < hw; p++) s += x[p * c + k] * out[p];
+      nn += s * s;
+      dot += s * v[k];
+      v[k] = s;
+    }
+    if (!(nn > 0)) break;
+    const nrm = Math.sqrt(nn);
+    for (let k = 0; k < c; k++) v[k] /= nrm;
+    // |v' − v|² = 2 − 2 cos for unit vectors.
+    const delta = Math.sqrt(Math.max(0, 2 - 2 * (dot / nrm)));
+    if (delta < tol) break;
+  }
+  project(out, x, v, hw, c);
+
+  let d = 0;
+  for (let p = 0; p < hw; p++) {
+    let r = 0;
+    for (let k = 0; k < c; k++) r += x[p * c + k];
+    d += out[p] * r;
+  }
+  let flip = d < 0;
+  if (d === 0) {
+    let at = 0;
+    for (let p = 1; p < hw; p++) if (Math.abs(out[p]) > Math.abs(out[at])) at = p;
+    flip = out[at] < 0;
+  }
+  const back = (flip ? -1 : 1) * Math.pow(2, e);
+  for (let p = 0; p < hw; p++) out[p] *= back;
+  if (flip) for (let k = 0; k < c; k++) v[k] = -v[k];
+  return it;
+}
+
+/** out = X·v with f64 accumulation. */
+function project(out: F32, x: F32, v: F32, hw: number, c: number): void {
+  for (let p = 0; p < hw; p++) {
+    let s = 0;
+    for (let k = 0; k < c; k++) s += x[p * c + k] * v[k];
+    out[p] = s;
+  }
+}
+
+export const eigen_pc_kernel: KernelDescriptor<typeof eigen_pc> = {
+  name: 'eigen_pc',
+  js: eigen_pc,
+  wasm: (x: WasmExports) => (out, a, g, xs, v, hw, c, maxIter, tol) =>
+    x.eigen_pc(ptr(out), ptr(a), ptr(g), ptr(xs), ptr(v), hw, c, maxIter, tol) as number,
+};
