@@ -3,3 +3,5 @@
 export * from "./heap_base";
 export * from "./pool_mean";
 export * from "./scorecam_masks";
+export * from "./colormap";
+export * from "./overlay";

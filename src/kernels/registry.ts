@@ -12,6 +12,8 @@ import { resize_bilinear_kernel } from './resize_bilinear.js';
 import { resize_nearest_kernel } from './resize_nearest.js';
 import { fuse_guided_kernel } from './fuse_guided.js';
 import { scorecam_masks_kernel } from './scorecam_masks.js';
+import { colormap_kernel } from './colormap.js';
+import { overlay_kernel } from './overlay.js';
 
 export const kernelDescriptors = {
   pool_mean: pool_mean_kernel,
@@ -26,6 +28,8 @@ export const kernelDescriptors = {
   resize_nearest: resize_nearest_kernel,
   fuse_guided: fuse_guided_kernel,
   scorecam_masks: scorecam_masks_kernel,
+  colormap: colormap_kernel,
+  overlay: overlay_kernel,
 } as const;
 
 type Descriptors = typeof kernelDescriptors;
