@@ -1,0 +1,96 @@
+// Reader for files of the golden schema ("gradcam-golden/1", see /work/shared/golden/README.md).
+// Any file of the schema works, not just the public one. Arrays stay as parsed JSON until a case
+// needs them, so a large file costs one parse and no up-front copies.
+import { FileError } from '../errors.js';
+
+export interface GoldenArray {
+  layout?: string;
+  shape?: number[];
+  values: number[];
+}
+
+export interface GoldenMethodRef {
+  weights?: number[] | null;
+  cam_lowres?: GoldenArray | null;
+  grayscale_cam?: GoldenArray | null;
+  extra?: Record<string, unknown> | unknown[] | null;
+  [k: string]: unknown;
+}
+
+export interface GoldenCase {
+  id: string;
+  target_class?: number;
+  activations: GoldenArray & { shape: number[] };
+  gradients?: (GoldenArray & { shape: number[] }) | null;
+  methods: Record<string, GoldenMethodRef>;
+  guided_backprop?: GoldenArray | null;
+  guided_gradcam?: GoldenArray | null;
+  guided_gradcam_deprocessed_uint8?: GoldenArray | null;
+  [k: string]: unknown;
+}
+
+export interface GoldenFile {
+  schema: string;
+  meta?: { input_hw?: [number, number]; [k: string]: unknown };
+  models?: Record<string, unknown>;
+  images?: Record<string, unknown>;
+  cases: GoldenCase[];
+}
+
+export const GOLDEN_SCHEMA = 'gradcam-golden/1';
+
+const bad = (msg: string) => new FileError('E_FILE', msg);
+
+/** Parses and checks the file's outline (schema, cases, each case's arrays); throws FileError. */
+export function parseGolden(text: string, name = 'golden file'): GoldenFile {
+  let g: GoldenFile;
+  try {
+    g = JSON.parse(text) as GoldenFile;
+  } catch (e) {
+    throw bad(`${name} is not valid JSON: ${(e as Error).message}`);
+  }
+  if (!g || typeof g !== 'object') throw bad(`${name} is not a JSON object.`);
+  if (g.schema !== GOLDEN_SCHEMA) throw bad(`${name} has schema ${JSON.stringify(g.schema)}, expected "${GOLDEN_SCHEMA}".`);
+  if (!Array.isArray(g.cases)) throw bad(`${name} has no cases array.`);
+  g.cases.forEach((c, i) => checkCase(c, i, name));
+  return g;
+}
+
+function checkCase(c: GoldenCase, i: number, name: string): void {
+  const where = `${name}: case ${i}${c && typeof c.id === 'string' ? ` (${c.id})` : ''}`;
+  if (!c || typeof c !== 'object' || typeof c.id !== 'string') throw bad(`${where} has no string id.`);
+  checkArray(c.activations, `${where} activations`, 4);
+  if (c.gradients != null) {
+    checkArray(c.gradients, `${where} gradients`, 4);
+    if (c.gradients.shape.join() !== c.activations.shape.join()) throw bad(`${where}: gradients shape differs from activations.`);
+  }
+  if (!c.methods || typeof c.methods !== 'object') throw bad(`${where} has no methods object.`);
+}
+
+export function checkArray(a: unknown, where: string, rank?: number): asserts a is GoldenArray & { shape: number[] } {
+  const x = a as GoldenArray;
+  if (!x || typeof x !== 'object' || !Array.isArray(x.values)) throw bad(`${where} has no values array.`);
+  if (!Array.isArray(x.shape) || !x.shape.every((d) => Number.isInteger(d) && d > 0)) throw bad(`${where} has no valid shape.`);
+  if (rank !== undefined && x.shape.length !== rank) throw bad(`${where} must have rank ${rank}, has shape [${x.shape.join(', ')}].`);
+  const size = x.shape.reduce((p, d) => p * d, 1);
+  if (x.values.length !== size) throw bad(`${where} has ${x.values.length} values for shape [${x.shape.join(', ')}].`);
+}
+
+/** Values of a schema array (or a plain number list) as float32; null stays null. */
+export function f32(a: GoldenArray | readonly number[] | null | undefined): Float32Array | null {
+  if (a == null) return null;
+  const v = Array.isArray(a) ? a : (a as GoldenArray).values;
+  if (!Array.isArray(v) || !v.every((x) => typeof x === 'number')) throw bad('an array holds non-numbers.');
+  return Float32Array.from(v);
+}
+
+/** [height, width] of the model input: meta.input_hw, else the first grayscale_cam's shape. */
+export function inputSize(g: GoldenFile, c: GoldenCase): [number, number] | undefined {
+  const hw = g.meta?.input_hw;
+  if (Array.isArray(hw) && hw.length === 2) return [hw[0], hw[1]];
+  for (const m of Object.values(c.methods)) {
+    const s = m?.grayscale_cam?.shape;
+    if (Array.isArray(s) && s.length === 2) return [s[0], s[1]];
+  }
+  return undefined;
+}

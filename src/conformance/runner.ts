@@ -1,0 +1,288 @@
+// The conformance runner: checks camkit against any file of the golden schema, from the stored
+// activations, gradients and scores. One line per compared quantity:
+//   PASS|FAIL <TAB> case id <TAB> method <TAB> quantity <TAB> err=… <TAB> tol=…
+//   SKIP      <TAB> case id <TAB> method <TAB> quantity <TAB> reason
+// End-to-end checks through a TF.js model live in ./e2e.ts, loaded only when a backend is asked for.
+import { CamkitError, NameError } from '../errors.js';
+import type { Runtime } from '../runtime/init.js';
+import { computeCamSync, type CamArrays, type CamResult } from '../compute.js';
+import { findMethodName, isCamMethod, methodName, METHOD_NAMES, type AnyMethodName } from '../methods/registry.js';
+import { deprocessImage, guidedGradCamSync } from '../methods/guided.js';
+import { f32, inputSize, type GoldenCase, type GoldenFile, type GoldenMethodRef } from './golden.js';
+import { CONFORMANCE_TOLERANCES as TOL } from './tolerances.js';
+
+export type CheckStatus = 'PASS' | 'FAIL' | 'SKIP';
+
+export interface CheckLine {
+  status: CheckStatus;
+  caseId: string;
+  method: string;
+  quantity: string;
+  err?: number;
+  tol?: number;
+  reason?: string;
+}
+
+export interface ConformanceOptions {
+  /** Only these methods (any case, canonical names resolved); default: every method in each case. */
+  methods?: readonly string[];
+  /** Kernels to run on (a runtime from createRuntime or getRuntime). */
+  runtime: Runtime;
+  /** 'cpu' | 'wasm': also run the end-to-end checks of ./e2e.ts through a TF.js model. */
+  backend?: string;
+}
+
+/** The contract of ./e2e.ts (written separately). */
+export interface E2EModule {
+  e2eChecks(file: GoldenFile, caseObj: GoldenCase, opts: { backend: string; methods?: readonly AnyMethodName[]; runtime: Runtime }): AsyncIterable<CheckLine>;
+}
+
+export const BACKENDS = ['cpu', 'wasm'] as const;
+
+const fmtErr = (e: number) => (e === 0 ? '0' : Number.isFinite(e) ? e.toExponential(2) : String(e));
+const fmtTol = (t: number) => (Number.isInteger(t) ? String(t) : t.toExponential());
+
+export function formatLine(l: CheckLine): string {
+  const head = `${l.status}\t${l.caseId}\t${l.method}\t${l.quantity}`;
+  return l.status === 'SKIP' ? `${head}\t${l.reason ?? ''}` : `${head}\terr=${fmtErr(l.err ?? NaN)}\ttol=${fmtTol(l.tol ?? NaN)}`;
+}
+
+/** max |a − b| / max |b| (absolute when b is all zero); Infinity on a length mismatch or NaN. */
+export function relErr(a: ArrayLike<number>, b: ArrayLike<number>, sign = 1): number {
+  if (a.length !== b.length) return Infinity;
+  let d = 0, m = 0;
+  for (let i = 0; i < a.length; i++) {
+    const e = Math.abs(a[i] - sign * b[i]);
+    d = e > d || Number.isNaN(e) ? e : d;
+    m = Math.max(m, Math.abs(b[i]));
+  }
+  return Number.isNaN(d) ? Infinity : m > 0 ? d / m : d;
+}
+
+/** max |a − b|; Infinity on a length mismatch or NaN. */
+export function absErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) return Infinity;
+  let d = 0;
+  for (let i = 0; i < a.length; i++) {
+    const e = Math.abs(a[i] - b[i]);
+    if (!(e <= d)) d = Number.isNaN(e) ? Infinity : e;
+  }
+  return d;
+}
+
+const check = (c: GoldenCase, method: string, quantity: string, err: number, tol: number): CheckLine => ({
+  status: err <= tol ? 'PASS' : 'FAIL',
+  caseId: c.id,
+  method,
+  quantity,
+  err,
+  tol,
+});
+const skip = (c: GoldenCase, method: string, quantity: string, reason: string): CheckLine => ({ status: 'SKIP', caseId: c.id, method, quantity, reason });
+
+const EIGEN = new Set<AnyMethodName>(['EigenCAM', 'EigenGradCAM']);
+
+/** Canonical method names for --methods; NameError on an unknown one. */
+export function resolveMethods(names: readonly string[]): AnyMethodName[] {
+  return names.map((n) => methodName(n.trim()));
+}
+
+/** Runs every check of the file and yields its lines in order. */
+export async function* runConformance(g: GoldenFile, opts: ConformanceOptions): AsyncGenerator<CheckLine> {
+  const wanted = opts.methods ? resolveMethods(opts.methods) : undefined;
+  let e2e: E2EModule | undefined;
+  if (opts.backend !== undefined) e2e = await loadE2E(opts.backend);
+  for (const c of g.cases) {
+    yield* caseChecks(g, c, opts.runtime, wanted);
+    if (e2e) for await (const l of e2e.e2eChecks(g, c, { backend: opts.backend!, methods: wanted, runtime: opts.runtime })) yield l;
+  }
+}
+
+async function loadE2E(backend: string): Promise<E2EModule> {
+  if (!(BACKENDS as readonly string[]).includes(backend)) throw new NameError('backend', backend, BACKENDS);
+  // A variable specifier: the module is optional and is not bundled with the core.
+  const spec = './e2e.js';
+  let mod: Partial<E2EModule>;
+  try {
+    mod = (await import(/* @vite-ignore */ spec)) as Partial<E2EModule>;
+  } catch (cause) {
+    const code = (cause as { code?: string })?.code;
+    const missing = code === 'ERR_MODULE_NOT_FOUND' || /Cannot find module|Failed to load|not find/i.test(String((cause as Error)?.message));
+    throw new CamkitError(
+      'E_INIT',
+      missing
+        ? `--backend ${backend} needs the end-to-end checks (src/conformance/e2e.ts), which are not in this build yet; run without --backend for the stored-data checks.`
+        : `the end-to-end checks (src/conformance/e2e.ts) failed to load: ${String((cause as Error)?.message ?? cause)}`,
+      { cause },
+    );
+  }
+  if (typeof mod.e2eChecks !== 'function') throw new CamkitError('E_INIT', 'src/conformance/e2e.ts does not export e2eChecks().');
+  return mod as E2EModule;
+}
+
+/** The (file key, canonical name) pairs to check in one case. */
+interface MethodRow {
+  key: string | null;
+  name: AnyMethodName | null;
+  label: string;
+}
+
+function methodsOf(c: GoldenCase, wanted?: AnyMethodName[]): MethodRow[] {
+  const inFile: MethodRow[] = Object.keys(c.methods).map((key) => ({ key, name: findMethodName(key), label: key }));
+  const guided: MethodRow[] = c.guided_gradcam != null ? [{ key: null, name: 'GuidedGradCAM', label: 'GuidedGradCAM' }] : [];
+  if (!wanted) return [...inFile, ...guided];
+  return wanted.flatMap((name): MethodRow[] => {
+    if (name === 'GuidedGradCAM') return guided;
+    if (name === 'GuidedBackprop') return [{ key: null, name, label: name }];
+    const hit = inFile.find((m) => m.name === name);
+    return [hit ?? { key: null, name, label: name }];
+  });
+}
+
+function* caseChecks(g: GoldenFile, c: GoldenCase, rt: Runtime, wanted?: AnyMethodName[]): Generator<CheckLine> {
+  const A = f32(c.activations)!;
+  const G = c.gradients ? f32(c.gradients) : null;
+  const size = inputSize(g, c);
+  for (const { key, name, label } of methodsOf(c, wanted)) {
+    if (name === 'GuidedGradCAM') {
+      yield* guidedChecks(c, rt);
+      continue;
+    }
+    if (name === 'GuidedBackprop') {
+      yield skip(c, label, 'guided_backprop', 'needs the model: run with --backend');
+      continue;
+    }
+    if (name === null || !isCamMethod(name)) {
+      yield skip(c, label, '*', 'method not supported by camkit');
+      continue;
+    }
+    if (key === null) {
+      yield skip(c, label, '*', 'no reference for this method in the case');
+      continue;
+    }
+    const ref = c.methods[key];
+    if (!ref || typeof ref !== 'object') {
+      yield skip(c, label, '*', 'reference is null');
+      continue;
+    }
+    const arrays: CamArrays = { activations: { data: A, shape: c.activations.shape }, inputSize: refSize(ref) ?? size };
+    if (G) arrays.gradients = { data: G, shape: c.gradients!.shape };
+    const extra = (ref.extra && !Array.isArray(ref.extra) ? ref.extra : {}) as Record<string, unknown>;
+    if (name === 'ScoreCAM') {
+      if (!Array.isArray(extra.scores)) {
+        yield skip(c, label, '*', 'no stored extra.scores');
+        continue;
+      }
+      arrays.scores = extra.scores as number[];
+    }
+    if (name === 'AblationCAM') {
+      if (!Array.isArray(extra.ablated_scores) || typeof extra.original_score !== 'number') {
+        yield skip(c, label, '*', 'no stored extra.ablated_scores / original_score');
+        continue;
+      }
+      arrays.scores = extra.ablated_scores as number[];
+      arrays.originalScore = extra.original_score;
+    }
+    if (name === 'CAM') {
+      const cw = classifierFor(g, c);
+      if (!cw) {
+        yield skip(c, label, '*', 'no dense kernel [C, classes] in the model to take CAM weights from');
+        continue;
+      }
+      arrays.classifierWeights = cw;
+      arrays.classIndex = c.target_class ?? 0;
+    }
+    if ((name !== 'EigenCAM' && name !== 'ScoreCAM' && name !== 'AblationCAM' && name !== 'CAM') && !G) {
+      yield skip(c, label, '*', 'no stored gradients');
+      continue;
+    }
+    let r: CamResult;
+    try {
+      r = computeCamSync(rt, name, arrays);
+    } catch (e) {
+      // The case's data cannot be computed on (NaN, bad shapes): every quantity of it fails.
+      const msg = e instanceof CamkitError ? e.code : 'error';
+      for (const q of ['weights', 'cam_lowres', 'grayscale_cam'] as const) {
+        if (q === 'weights' ? ref.weights != null : ref[q] != null) yield { ...check(c, label, q, Infinity, tolFor(name, q)), reason: msg };
+      }
+      continue;
+    }
+    yield* compare(c, label, name, ref, r, extra);
+  }
+}
+
+function refSize(ref: GoldenMethodRef): [number, number] | undefined {
+  const s = ref.grayscale_cam?.shape;
+  return Array.isArray(s) && s.length === 2 ? [s[0], s[1]] : undefined;
+}
+
+function tolFor(name: AnyMethodName, q: 'weights' | 'cam_lowres' | 'grayscale_cam'): number {
+  if (q === 'cam_lowres' && EIGEN.has(name)) return TOL.eigen_cam_lowres;
+  return TOL[q];
+}
+
+function* compare(c: GoldenCase, label: string, name: AnyMethodName, ref: GoldenMethodRef, r: CamResult, extra: Record<string, unknown>): Generator<CheckLine> {
+  if (ref.weights != null) {
+    yield check(c, label, 'weights', r.weights ? relErr(r.weights, f32(ref.weights)!) : Infinity, TOL.weights);
+  }
+  const lowRef = ref.cam_lowres ? f32(ref.cam_lowres)! : null;
+  let sign = 1;
+  if (EIGEN.has(name) && lowRef) {
+    // The principal component's sign is arbitrary: align with the reference, then compare.
+    let dot = 0;
+    for (let i = 0; i < Math.min(lowRef.length, r.lowres.length); i++) dot += r.lowres[i] * lowRef[i];
+    sign = dot < 0 ? -1 : 1;
+  }
+  if (lowRef) yield check(c, label, 'cam_lowres', relErr(r.lowres, lowRef, sign), tolFor(name, 'cam_lowres'));
+  if (ref.grayscale_cam != null) {
+    let gref: Float32Array | null = f32(ref.grayscale_cam);
+    if (sign < 0) {
+      const flipped = extra.grayscale_cam_if_sign_flipped;
+      gref = Array.isArray(flipped) ? f32(flipped as number[]) : null;
+    }
+    if (gref) yield check(c, label, 'grayscale_cam', absErr(r.map, gref), TOL.grayscale_cam);
+    else yield skip(c, label, 'grayscale_cam', 'opposite sign and no extra.grayscale_cam_if_sign_flipped');
+  }
+}
+
+function* guidedChecks(c: GoldenCase, rt: Runtime): Generator<CheckLine> {
+  const label = 'GuidedGradCAM';
+  const gb = c.guided_backprop;
+  const camRef = c.methods.GradCAM?.grayscale_cam ?? Object.entries(c.methods).find(([k]) => findMethodName(k) === 'GradCAM')?.[1]?.grayscale_cam;
+  if (!gb || !camRef) {
+    yield skip(c, label, 'guided_gradcam', !gb ? 'no stored guided_backprop' : 'no stored GradCAM grayscale_cam');
+    return;
+  }
+  let fused: Float32Array;
+  try {
+    // The stored GradCAM map isolates the fusion from the GradCAM check above.
+    fused = guidedGradCamSync(rt, { data: f32(gb)!, shape: gb.shape ?? [] }, f32(camRef)!);
+  } catch (e) {
+    yield { ...check(c, label, 'guided_gradcam', Infinity, TOL.guided_gradcam), reason: (e as CamkitError).code };
+    return;
+  }
+  if (c.guided_gradcam) yield check(c, label, 'guided_gradcam', relErr(fused, f32(c.guided_gradcam)!), TOL.guided_gradcam);
+  if (c.guided_gradcam_deprocessed_uint8) {
+    yield check(c, label, 'guided_gradcam_deprocessed_uint8', absErr(deprocessImage(fused), f32(c.guided_gradcam_deprocessed_uint8)!), TOL.guided_gradcam_deprocessed_uint8);
+  }
+}
+
+/** CAM weights: the model's dense kernel [C, classes] (valid when the target layer feeds GAP → dense). */
+function classifierFor(g: GoldenFile, c: GoldenCase): { data: Float32Array; shape: number[] } | null {
+  const model = (g.models as Record<string, { weights?: { name?: string; shape?: number[]; values?: number[] }[] }> | undefined)?.[String(c.model)];
+  const C = c.activations.shape[3];
+  const k = model?.weights?.filter((w) => /kernel$/.test(String(w.name)) && w.shape?.length === 2 && w.shape[0] === C).pop();
+  return k && Array.isArray(k.values) ? { data: Float32Array.from(k.values), shape: k.shape! } : null;
+}
+
+export interface Tally {
+  passed: number;
+  failed: number;
+  skipped: number;
+}
+
+export function summary(t: Tally): string {
+  return `${t.passed} passed, ${t.failed} failed, ${t.skipped} skipped`;
+}
+
+export { METHOD_NAMES };

@@ -1,0 +1,20 @@
+// CAM (Zhou et al. 2016): for a GAP → dense head, the weights are the dense kernel's column of the
+// target class, w_c = W[c][k], and map = Σ_c w_c·A_c. No gradients are needed.
+import type { CamMethod } from './types.js';
+
+export const cam: CamMethod = {
+  name: 'CAM',
+  needsGradients: false,
+  hasWeights: true,
+  needs: ['classifierWeights', 'classIndex'],
+  scratch: () => [],
+  run(rt, d, b, p) {
+    const W = p.classifierWeights!, k = p.numClasses!, w = b.weights!;
+    // A column gather of c values per image: too small to be a kernel.
+    for (let i = 0; i < d.n; i++) {
+      const cls = p.classIndex![i];
+      for (let ch = 0; ch < d.c; ch++) w[i * d.c + ch] = W[ch * k + cls];
+    }
+    rt.kernels.channel_wsum(b.lowres, b.a, w, d.n, d.hw, d.c, 0);
+  },
+};

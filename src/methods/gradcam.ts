@@ -1,0 +1,14 @@
+// Grad-CAM (Selvaraju et al. 2017): w_c = mean over positions of dy/dA_c, map = Σ_c w_c·A_c.
+import type { CamMethod } from './types.js';
+
+export const gradcam: CamMethod = {
+  name: 'GradCAM',
+  needsGradients: true,
+  hasWeights: true,
+  needs: [],
+  scratch: () => [],
+  run(rt, d, b) {
+    rt.kernels.pool_mean(b.weights!, b.g!, d.n, d.hw, d.c);
+    rt.kernels.channel_wsum(b.lowres, b.a, b.weights!, d.n, d.hw, d.c, 0);
+  },
+};

@@ -1,0 +1,13 @@
+// HiResCAM (Draelos & Carin 2020): map = Σ_c G_c ⊙ A_c, no pooling, so the gradient's shape is kept.
+import type { CamMethod } from './types.js';
+
+export const hirescam: CamMethod = {
+  name: 'HiResCAM',
+  needsGradients: true,
+  hasWeights: false,
+  needs: [],
+  scratch: () => [],
+  run(rt, d, b) {
+    rt.kernels.channel_reduce(b.lowres, b.g!, b.a, d.n, d.hw, d.c, 0);
+  },
+};
