@@ -1,0 +1,162 @@
+// Timing core of `npm run bench`: warm-up, adaptive repetitions, medians, and the JSON row shape.
+// One process runs every row, so ratios between rows of one run are what the results are about
+// (the machine is shared and noisy; absolute times drift between runs).
+
+export const IMPLS = ['simd', 'scalar', 'js', 'tfjs-wasm', 'tfjs-wasm-best', 'tfjs-cpu', 'limit'] as const;
+export type Impl = (typeof IMPLS)[number];
+
+/** One JSON row of bench/results.json. */
+export interface Row {
+  workload: string;
+  impl: Impl;
+  median_ms: number;
+  p10_ms: number;
+  p90_ms: number;
+  /** Compulsory traffic: every input read once plus every output written once (same for every impl of a workload). */
+  bytes: number;
+  /** Size of the WebAssembly memories the impl ran in after the row (memories only grow, so this is their peak). */
+  peak_wasm_bytes: number;
+  /** Highest V8 heapUsed seen between samples (process-wide, so it includes what earlier rows left behind). */
+  peak_heap_bytes: number;
+  /** explain rows: median time spent in camkit kernels and the copies in and out of them. */
+  kernel_ms?: number;
+  samples: number;
+  /** What exactly ran, when the impl name alone does not say it (e.g. the tfjs-wasm-best formulation). */
+  note?: string;
+}
+
+/** A prepared benchmark: `run` is the timed call; everything else happens outside the clock. */
+export interface Prepared {
+  run: () => unknown;
+  /** Bytes of WebAssembly memory in use, read after sampling. */
+  wasmBytes?: () => number;
+  /** Called once after a warm-up call; throws when the result is wrong (a fast wrong kernel is no result). */
+  check?: () => void;
+  kernelMs?: () => number | undefined;
+  dispose?: () => void;
+  note?: string;
+}
+
+export interface Case {
+  workload: string;
+  impl: Impl;
+  bytes: number;
+  /** Returns null (with a reason) when the code this row needs has not landed or cannot run here. */
+  prepare: () => Promise<Prepared | string>;
+}
+
+export interface MeasureOptions {
+  /** Stop taking samples after this many ms (still at least `minSamples`). */
+  budgetMs: number;
+  warmupMs: number;
+  minSamples: number;
+  maxSamples: number;
+  /** Each sample repeats the call until it lasts at least this long, so timer resolution never matters. */
+  sampleMs: number;
+}
+
+export const now = (): number => performance.now();
+
+function quantile(sorted: number[], q: number): number {
+  if (sorted.length === 1) return sorted[0];
+  const pos = (sorted.length - 1) * q;
+  const lo = Math.floor(pos);
+  const hi = Math.ceil(pos);
+  return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
+}
+
+export interface Measured {
+  median_ms: number;
+  p10_ms: number;
+  p90_ms: number;
+  samples: number;
+  peak_heap_bytes: number;
+}
+
+/** Warm-up (≥ 1 call and ≥ warmupMs, so V8 tiers wasm up to TurboFan), then timed samples. */
+export async function measure(p: Prepared, o: MeasureOptions): Promise<Measured> {
+  // A call that returns a promise is awaited inside the clock; sync calls are not, to keep µs rows honest.
+  const first = p.run();
+  const isAsync = first instanceof Promise;
+  if (isAsync) await first;
+  p.check?.();
+  const call = isAsync ? async () => void (await p.run()) : () => void p.run();
+  let calls = 1;
+  const t0 = now();
+  while (now() - t0 < o.warmupMs) {
+    if (isAsync) await call();
+    else call();
+    calls++;
+  }
+  const perCall = Math.max((now() - t0) / Math.max(calls - 1, 1), 1e-6);
+  const reps = Math.max(1, Math.ceil(o.sampleMs / perCall));
+  const samples: number[] = [];
+  let peakHeap = process.memoryUsage().heapUsed;
+  const start = now();
+  while (samples.length < o.minSamples || (samples.length < o.maxSamples && now() - start < o.budgetMs)) {
+    const s = now();
+    if (isAsync) for (let i = 0; i < reps; i++) await call();
+    else for (let i = 0; i < reps; i++) call();
+    samples.push((now() - s) / reps);
+    peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed);
+  }
+  const sorted = samples.slice().sort((a, b) => a - b);
+  return {
+    median_ms: quantile(sorted, 0.5),
+    p10_ms: quantile(sorted, 0.1),
+    p90_ms: quantile(sorted, 0.9),
+    samples: samples.length,
+    peak_heap_bytes: peakHeap,
+  };
+}
+
+export function fmtMs(ms: number): string {
+  if (ms >= 1000) return `${(ms / 1000).toFixed(2)} s`;
+  if (ms >= 1) return `${ms.toFixed(2)} ms`;
+  return `${(ms * 1000).toFixed(1)} µs`;
+}
+
+export function fmtBytes(b: number): string {
+  if (b >= 1 << 20) return `${(b / (1 << 20)).toFixed(1)} MiB`;
+  if (b >= 1 << 10) return `${(b / (1 << 10)).toFixed(1)} KiB`;
+  return `${b} B`;
+}
+
+export const gbps = (r: Pick<Row, 'bytes' | 'median_ms'>): number => r.bytes / (r.median_ms * 1e6);
+
+/** Scale-relative max error, as in the golden README. */
+export function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) return Infinity;
+  let d = 0,
+    m = 0;
+  for (let i = 0; i < a.length; i++) {
+    d = Math.max(d, Math.abs(a[i] - b[i]));
+    m = Math.max(m, Math.abs(b[i]));
+  }
+  return m > 0 ? d / m : d;
+}
+
+export function maxAbs(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) return Infinity;
+  let d = 0;
+  for (let i = 0; i < a.length; i++) d = Math.max(d, Math.abs(a[i] - b[i]));
+  return d;
+}
+
+export function expectClose(what: string, got: ArrayLike<number>, want: ArrayLike<number>, tol: number, abs = false): void {
+  const e = abs ? maxAbs(got, want) : relErr(got, want);
+  if (!(e <= tol)) throw new Error(`${what}: result differs from the reference by ${e.toExponential(2)} (> ${tol})`);
+}
+
+/** Deterministic pseudo-random floats in [lo, hi) (mulberry32, same as test/helpers/flavors.ts). */
+export function rand(n: number, seed = 1, lo = -1, hi = 1): Float32Array {
+  let t = seed >>> 0;
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    t = (t + 0x6d2b79f5) >>> 0;
+    let r = Math.imul(t ^ (t >>> 15), 1 | t);
+    r ^= r + Math.imul(r ^ (r >>> 7), 61 | r);
+    out[i] = lo + (hi - lo) * (((r ^ (r >>> 14)) >>> 0) / 4294967296);
+  }
+  return out;
+}

@@ -1,0 +1,4 @@
+import type { Case } from './harness.js';
+export function modelCases(): Case[] {
+  return [];
+}

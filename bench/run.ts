@@ -1,0 +1,117 @@
+// `npm run bench [-- --json FILE] [--budget SECONDS] [--only REGEX] [--samples N]`
+// Runs every workload × implementation in this one process (medians after warm-up) and prints a table.
+// Env: CAMKIT_BENCH_BUDGET (seconds per row, default 20), CAMKIT_BENCH_ONLY (regex on "workload impl").
+import { writeFileSync } from 'node:fs';
+import { fmtBytes, fmtMs, gbps, measure, type Case, type Row } from './harness.js';
+import { allCases } from './workloads.js';
+
+interface Args {
+  json?: string;
+  budgetS: number;
+  only?: RegExp;
+  maxSamples: number;
+  list: boolean;
+}
+
+function parseArgs(argv: string[]): Args {
+  const a: Args = { budgetS: Number(process.env.CAMKIT_BENCH_BUDGET ?? 20), maxSamples: 31, list: false };
+  const only = process.env.CAMKIT_BENCH_ONLY;
+  if (only) a.only = new RegExp(only);
+  for (let i = 0; i < argv.length; i++) {
+    const k = argv[i];
+    const v = () => {
+      const x = argv[++i];
+      if (x === undefined) throw new Error(`${k} needs a value`);
+      return x;
+    };
+    if (k === '--json') a.json = v();
+    else if (k === '--budget') a.budgetS = Number(v());
+    else if (k === '--only') a.only = new RegExp(v());
+    else if (k === '--samples') a.maxSamples = Number(v());
+    else if (k === '--list') a.list = true;
+    else if (k === '--help' || k === '-h') {
+      console.log('usage: npm run bench -- [--json FILE] [--budget SECONDS] [--only REGEX] [--samples N] [--list]');
+      process.exit(0);
+    } else throw new Error(`unknown argument ${k}`);
+  }
+  if (!(a.budgetS > 0)) throw new Error('--budget must be a positive number of seconds');
+  if (!(a.maxSamples >= 5)) throw new Error('--samples must be ≥ 5');
+  return a;
+}
+
+export async function runBench(cases: Case[], a: Args, log = (s: string) => process.stdout.write(s)): Promise<Row[]> {
+  const rows: Row[] = [];
+  const budgetMs = a.budgetS * 1000;
+  const opts = {
+    budgetMs,
+    // Short budgets (smoke runs) shrink the warm-up too; full runs warm up ≥ 150 ms for TurboFan tier-up.
+    warmupMs: Math.min(300, budgetMs / 4),
+    minSamples: 5,
+    maxSamples: a.maxSamples,
+    sampleMs: Math.min(4, budgetMs / 50),
+  };
+  const head = `${'workload'.padEnd(46)} ${'impl'.padEnd(15)} ${'median'.padStart(10)} ${'p10'.padStart(10)} ${'p90'.padStart(10)} ${'GB/s'.padStart(7)} ${'n'.padStart(3)}  wasm mem\n`;
+  log(head);
+  for (const c of cases) {
+    const label = `${c.workload.padEnd(46)} ${c.impl.padEnd(15)}`;
+    let p;
+    try {
+      p = await c.prepare();
+    } catch (e) {
+      log(`${label} SKIPPED: ${(e as Error).message}\n`);
+      continue;
+    }
+    if (typeof p === 'string') {
+      log(`${label} skipped: ${p}\n`);
+      continue;
+    }
+    try {
+      const m = await measure(p, opts);
+      const kernel = p.kernelMs?.();
+      const row: Row = {
+        workload: c.workload,
+        impl: c.impl,
+        median_ms: m.median_ms,
+        p10_ms: m.p10_ms,
+        p90_ms: m.p90_ms,
+        bytes: c.bytes,
+        peak_wasm_bytes: p.wasmBytes?.() ?? 0,
+        peak_heap_bytes: m.peak_heap_bytes,
+        ...(kernel !== undefined ? { kernel_ms: kernel } : {}),
+        samples: m.samples,
+        ...(p.note ? { note: p.note } : {}),
+      };
+      rows.push(row);
+      const bw = c.bytes > 0 ? gbps(row).toFixed(1) : '';
+      log(
+        `${label} ${fmtMs(m.median_ms).padStart(10)} ${fmtMs(m.p10_ms).padStart(10)} ${fmtMs(m.p90_ms).padStart(10)} ` +
+          `${bw.padStart(7)} ${String(m.samples).padStart(3)}  ${fmtBytes(row.peak_wasm_bytes)}` +
+          `${kernel !== undefined ? `  kernels ${fmtMs(kernel)}` : ''}${p.note ? `  (${p.note})` : ''}\n`,
+      );
+    } catch (e) {
+      log(`${label} FAILED: ${(e as Error).message}\n`);
+    } finally {
+      p.dispose?.();
+    }
+  }
+  return rows;
+}
+
+async function main(): Promise<void> {
+  const a = parseArgs(process.argv.slice(2));
+  const cases = allCases().filter((c) => !a.only || a.only.test(`${c.workload} ${c.impl}`));
+  if (a.list) {
+    for (const c of cases) console.log(`${c.workload} ${c.impl}`);
+    return;
+  }
+  const rows = await runBench(cases, a);
+  if (a.json) {
+    writeFileSync(a.json, JSON.stringify(rows, null, 1) + '\n');
+    console.log(`wrote ${rows.length} rows to ${a.json}`);
+  }
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
