@@ -455,7 +455,7 @@ export async function smoothGradCampp(model: PerturbationModel, x: tf.Tensor, la
       const cls = t.classIndex[i];
       const gt = tf.tidy(() => {
         // Samples are independent rows, so the gradient of the summed target gives each row's own gradient.
-        const oh = (out: tf.Tensor) => tf.sum(tf.mul(out, tf.oneHot(tf.fill([out.shape[0]!], cls, 'int32'), out.shape[1]!)));
+        const oh = (out: tf.Tensor): tf.Scalar => tf.sum(tf.mul(out, tf.oneHot(tf.fill([out.shape[0]!], cls, 'int32'), out.shape[1]!)));
         const r = ctx.model.capture(tf.tensor4d(noisy, [count, ctx.H, ctx.W, ctx.ci]), ctx.layer, oh);
         return r.gradients;
       });
