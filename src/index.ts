@@ -1,0 +1,17 @@
+// camkit core public API: runtime, kernels, methods, post-processing. No tfjs import here.
+export { init, createRuntime, getRuntime, runtimeSync, activeKernels, KERNEL_CHOICES } from './runtime/init.js';
+export type { InitOptions, InitInfo, Runtime, KernelsChoice } from './runtime/init.js';
+export { CamkitError, InputError, NameError, MemoryLimitError, ModelError, FileError, AbortError } from './errors.js';
+export type { ErrorCode } from './errors.js';
+
+// methods
+export { computeCam, computeCamSync, camSample } from './compute.js';
+export type { CamInputs, CamArrays, CamOptions, CamResult } from './compute.js';
+export { camMethods, METHOD_NAMES, methodName, getMethod } from './methods/registry.js';
+export type { AnyMethodName, GuidedMethodName } from './methods/registry.js';
+export type { CamMethod, MethodName, MethodDims, MethodBuffers, MethodParams } from './methods/types.js';
+export { guidedGradCam, guidedGradCamSync, deprocessImage } from './methods/guided.js';
+export { postProcess, postBuffers, resolvePost, fuseMaps, CAM_EPS } from './core/post.js';
+export type { PostOptions, OutputMode, Normalisation, ResizeMode, ResolvedPost, FuseMode } from './core/post.js';
+export { readInput, describeInput, isTensorLike } from './core/inputs.js';
+export type { TensorLike, ArrayInput, InputLike, NonFinitePolicy } from './core/inputs.js';
