@@ -10,7 +10,8 @@ import type { GraphModel, LayersModel } from '@tensorflow/tfjs';
 import { InputError, ModelError, NameError } from '../errors.js';
 import { asModelError, preflightTape, withBatchNormShim, withCaptureShims, type ShimOptions } from './shims.js';
 
-export type ScoreFn = (out: tf.Tensor) => tf.Scalar;
+/** Returns a scalar (rank is checked at run time). */
+export type ScoreFn = (out: tf.Tensor) => tf.Scalar | tf.Tensor;
 
 // A type alias (not an interface) so it is a tf.TensorContainer and can be returned from tidy.
 export type CaptureResult = {
