@@ -47,7 +47,10 @@ export function eigen_pc(
     return 0;
   }
   // Power-of-two scale bringing max|X| into [0.5, 1): exact, undone on the map at the end.
-  const e = Math.ceil(Math.log2(maxAbs));
+  // e = the smallest integer with 2^e ≥ max|X| (log2 is only a first guess; the loops make it exact).
+  let e = Math.ceil(Math.log2(maxAbs));
+  while (Math.pow(2, e) < maxAbs) e++;
+  while (Math.pow(2, e - 1) >= maxAbs) e--;
   const scale = Math.pow(2, -e);
   for (let i = 0; i < len; i++) x[i] *= scale;
 
