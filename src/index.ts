@@ -15,3 +15,17 @@ export { postProcess, postBuffers, resolvePost, fuseMaps, CAM_EPS } from './core
 export type { PostOptions, OutputMode, Normalisation, ResizeMode, ResolvedPost, FuseMode } from './core/post.js';
 export { readInput, describeInput, isTensorLike } from './core/inputs.js';
 export type { TensorLike, ArrayInput, InputLike, NonFinitePolicy } from './core/inputs.js';
+
+// rendering
+export { COLORMAPS, colormapLut } from './render/colormaps.js';
+export type { ColormapName } from './render/colormaps.js';
+export { renderOverlay, renderOverlaySync, renderHeatmap, renderHeatmapSync } from './render/overlay.js';
+export type { OverlayOptions, HeatmapOptions, RGBAOutput } from './render/overlay.js';
+export type { CamMap, RGBAImage } from './render/types.js';
+export { toImageData, drawToCanvas, imageToRGBA } from './render/canvas.js';
+export { legend, drawLegend } from './render/legend.js';
+export type { LegendOptions } from './render/legend.js';
+export { encodePng, decodePng, isPng, crc32 } from './render/png.js';
+export type { PngImage, PngColor } from './render/png.js';
+export { MAP_FORMAT, mapToJson, parseMapJson, encodeMapPng, decodeMapPng, readMap, loadMap } from './render/mapfile.js';
+export type { MapJson } from './render/mapfile.js';
