@@ -8,6 +8,7 @@ import { computeCamSync, type CamOptions, type CamResult } from '../compute.js';
 import { getRuntime, type Runtime } from '../runtime/init.js';
 import { scorecamMasksTmp } from '../kernels/scorecam_masks.js';
 import type { ModelAdapter } from './adapter.js';
+import { makeScore, resolveTargets, type Target } from './targets.js';
 
 /** What the perturbation methods need from a model: capture's ModelAdapter (createAdapter) satisfies it. */
 export type PerturbationModel = Pick<ModelAdapter, 'predict' | 'activations' | 'forwardFrom' | 'capture'>;
@@ -20,7 +21,12 @@ export interface Progress {
 }
 
 export interface PerturbationOptions extends CamOptions {
-  /** Target class per image (one number for all); default: the model's top class for each image. */
+  /**
+   * What to explain: one class per image (a class index, one per image, 'top1' (default) or {rank}).
+   * Function and top-k targets are not supported here: each masked input needs one score.
+   */
+  target?: Target;
+  /** Alias of `target` as class indices. */
   classIndex?: number | readonly number[];
   /** Masked (or ablated, or noisy) inputs per model call. Default 32. Does not change results. */
   batchSize?: number;
@@ -150,17 +156,24 @@ async function targets(ctx: Ctx): Promise<{ classIndex: Int32Array; original: Fl
   }
   const numClasses = out.shape[1]!;
   const o = await readF32(out);
-  const req = ctx.opts.classIndex;
-  const list = req === undefined ? null : typeof req === 'number' ? [req] : Array.from(req);
-  if (list && list.length !== 1 && list.length !== ctx.n) throw new InputError('E_TARGET', `classIndex must be one class or one per image (${ctx.n}).`);
+  const req: Target = ctx.opts.target ?? ctx.opts.classIndex ?? 'top1';
+  if (typeof req === 'function' || (typeof req === 'object' && req !== null && 'topK' in req && (req as { topK: number }).topK !== 1)) {
+    throw new InputError('E_TARGET', 'Perturbation methods explain one class per image: pass a class index, one per image, \'top1\' or {rank}.');
+  }
+  if (Array.isArray(req) && req.length !== 1 && req.length !== ctx.n) throw new InputError('E_TARGET', `classIndex must be one class or one per image (${ctx.n}).`);
+  const list = Array.isArray(req) && req.length === 1 ? req[0] : req;
+  if (typeof list === 'number' || Array.isArray(list)) {
+    for (const k of typeof list === 'number' ? [list] : list) {
+      if (!Number.isInteger(k) || k < 0 || k >= numClasses) throw new InputError('E_TARGET', `Target class ${k} is out of range for ${numClasses} classes.`);
+    }
+  }
+  const resolved = resolveTargets(list as Target, o, ctx.n, numClasses);
   const classIndex = new Int32Array(ctx.n);
   const original = new Float32Array(ctx.n);
   for (let i = 0; i < ctx.n; i++) {
     const row = o.subarray(i * numClasses, (i + 1) * numClasses);
-    let k = 0;
-    if (list) k = list[list.length === 1 ? 0 : i];
-    else for (let j = 1; j < numClasses; j++) if (row[j] > row[k]) k = j;
-    if (!Number.isInteger(k) || k < 0 || k >= numClasses) throw new InputError('E_TARGET', `classIndex ${k} is out of range for ${numClasses} classes.`);
+    const k = resolved[i]?.[0];
+    if (k === undefined || !Number.isInteger(k) || k < 0 || k >= numClasses) throw new InputError('E_TARGET', `Target class ${k} is out of range for ${numClasses} classes.`);
     classIndex[i] = k;
     original[i] = targetScore(row, k, ctx.opts.scoreWeights === 'probability');
   }
@@ -269,7 +282,7 @@ function finish(
   scores: Float32Array, extra: { classIndex: Int32Array; originalScore: Float32Array; scoreWeights?: 'softmax' | 'probability' },
 ): PerturbationResult {
   const { n, H, W } = ctx;
-  const { batchSize: _b, onProgress: _p, signal: _s, runtime: _r, classIndex: _c, ...camOpts } = ctx.opts;
+  const { batchSize: _b, onProgress: _p, signal: _s, runtime: _r, classIndex: _c, target: _t, ...camOpts } = ctx.opts;
   const r = computeCamSync(
     ctx.rt, camMethod,
     { activations: { data: a, shape: [n, dims.h, dims.w, dims.c] }, scores, originalScore: extra.originalScore, inputSize: [H, W] },
@@ -455,8 +468,7 @@ export async function smoothGradCampp(model: PerturbationModel, x: tf.Tensor, la
       const cls = t.classIndex[i];
       const gt = tf.tidy(() => {
         // Samples are independent rows, so the gradient of the summed target gives each row's own gradient.
-        const oh = (out: tf.Tensor): tf.Scalar => tf.sum(tf.mul(out, tf.oneHot(tf.fill([out.shape[0]!], cls, 'int32'), out.shape[1]!)));
-        const r = ctx.model.capture(tf.tensor4d(noisy, [count, ctx.H, ctx.W, ctx.ci]), ctx.layer, oh);
+        const r = ctx.model.capture(tf.tensor4d(noisy, [count, ctx.H, ctx.W, ctx.ci]), ctx.layer, (out) => makeScore(new Array<number>(count).fill(cls), out.shape)(out));
         return r.gradients;
       });
       const g = await readF32(gt);
