@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { rand, relErr } from '../helpers/flavors.js';
 import { computeCam, computeCamSync, camSample, type CamArrays } from '../../src/compute.js';
-import { createRuntime, type Runtime } from '../../src/runtime/init.js';
+import { createRuntime } from '../../src/runtime/init.js';
 import { CamkitError, NameError } from '../../src/errors.js';
 
 const shape = [2, 5, 7, 6];
