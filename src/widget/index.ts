@@ -1,0 +1,8 @@
+// The <cam-heatmap> element. Importing this module defines it (guarded); see cam-heatmap.ts.
+import { defineCamHeatmap } from './cam-heatmap.js';
+
+export { CamHeatmap, defineCamHeatmap } from './cam-heatmap.js';
+export type { CamHeatmapLoadDetail, CamHeatmapErrorDetail, CamHeatmapProgressDetail, CamHeatmapEventMap } from './cam-heatmap.js';
+export type { CaptureModule, TfLike } from './live.js';
+
+defineCamHeatmap();
