@@ -13,6 +13,9 @@ export function loadTf(): Promise<Tf> {
     const warn = console.warn;
     console.warn = () => {};
     try {
+      // The cpu backend prints its "install tfjs-node" banner on first use; use it once while muted.
+      await tf.setBackend('cpu');
+      tf.tensor1d([1]).dispose();
       await tf.setBackend('wasm');
       await tf.ready();
     } finally {
