@@ -88,11 +88,19 @@ function gradWithOutput(f: (v: tf.Tensor) => tf.Tensor, score: ScoreFn, v: tf.Te
       preflightTape();
       return s;
     })(v);
-    return { grad: g, output: output! };
+    // Kept tensors escape every tidy; hand back an ordinary one so enclosing tidies own it.
+    return { grad: g, output: unkeep(output as unknown as tf.Tensor) };
   } catch (e) {
     (output as tf.Tensor | null)?.dispose();
     throw e;
   }
+}
+
+/** An ordinary copy of a kept tensor (kept tensors escape every tidy); the kept one is released. */
+function unkeep(t: tf.Tensor): tf.Tensor {
+  const c = t.clone();
+  t.dispose();
+  return c;
 }
 
 /** The last name whose output is a 4-D feature map with more than one spatial position. */
@@ -234,12 +242,13 @@ class LayersAdapter implements ModelAdapter {
     if (s.how === 'substitute') return tf.tidy(() => own(runGraph([s.st], this.feeds(x))[0], x));
     return tf.tidy(() => {
       let got: tf.Tensor | null = null;
+      // Kept: the nested model runs in its own tidy, and its executor disposes intermediates.
       this.probe(s.layer, (o) => {
-        got ??= o;
+        got ??= tf.keep(o.clone());
         return o;
-      }, () => this.m.apply(x, { training: false }));
+      }, () => tf.dispose(this.m.apply(x, { training: false }) as tf.Tensor));
       if (!got) throw new ModelError('E_MODEL', `Layer '${layer}' did not run during the forward pass.`);
-      return got;
+      return unkeep(got);
     });
   }
 
@@ -259,7 +268,7 @@ class LayersAdapter implements ModelAdapter {
       return this.probe(s.layer, (o) => {
         if (!first) return o;
         first = false;
-        return a;
+        return a.clone(); // the executor may dispose what a layer returns; never the caller's tensor
       }, () => this.m.apply(x, { training: false }) as tf.Tensor);
     });
   }
@@ -324,7 +333,7 @@ class LayersAdapter implements ModelAdapter {
         (s) =>
           this.probe(layer, (o) => {
             if (A) return o;
-            A = tf.keep(o);
+            A = tf.keep(o.clone());
             return hook(o, s);
           }, () => this.m.apply(x, { training: false }) as tf.Tensor),
         score,
@@ -334,7 +343,7 @@ class LayersAdapter implements ModelAdapter {
         (output as tf.Tensor).dispose();
         throw new ModelError('E_MODEL', `Layer '${name}' did not run during the forward pass, or the score does not depend on it.`);
       }
-      return { activations: A, gradients: G, output };
+      return { activations: unkeep(A as tf.Tensor), gradients: unkeep(G as tf.Tensor), output };
     } catch (e) {
       (A as tf.Tensor | null)?.dispose();
       (G as tf.Tensor | null)?.dispose();

@@ -61,7 +61,7 @@ export function functionalModel(): tf.LayersModel {
   const shared = tf.layers.conv2d({ filters: 6, kernelSize: 1, name: 'f_shared' });
   const s1 = shared.apply(dw) as tf.SymbolicTensor;
   const s2 = shared.apply(pooled) as tf.SymbolicTensor;
-  const add = tf.layers.add({ name: 'f_add' }).apply([s1, s2, pooled]) as tf.SymbolicTensor;
+  const add = tf.layers.add({ name: 'f_add' }).apply([s1, s2]) as tf.SymbolicTensor;
   const out = tf.layers.activation({ activation: 'relu', name: 'f_out' }).apply(add) as tf.SymbolicTensor;
   const gap = tf.layers.globalAveragePooling2d({ name: 'f_gap' }).apply(out) as tf.SymbolicTensor;
   const dense = tf.layers.dense({ units: 4, name: 'f_dense' }).apply(gap) as tf.SymbolicTensor;
@@ -69,8 +69,10 @@ export function functionalModel(): tf.LayersModel {
   seedWeights(m, 2);
   // Non-trivial BatchNorm statistics, with a shift that makes many max-pool windows all negative.
   const bnLayer = m.getLayer('f_bn');
-  const [beta, mean, variance] = bnLayer.getWeights();
-  bnLayer.setWeights([tf.fill(beta.shape, -0.8), tf.fill(mean.shape, 0.2), tf.fill(variance.shape, 0.5)]);
+  const shape = bnLayer.getWeights()[0].shape;
+  const bnw = [tf.fill(shape, -0.5), tf.fill(shape, 0.2), tf.fill(shape, 0.5)];
+  bnLayer.setWeights(bnw);
+  tf.dispose(bnw);
   return m;
 }
 

@@ -1,0 +1,369 @@
+// explain(): one call from (model, input, method, layer, target) to maps. Gradient methods capture
+// activations and gradients through the adapter, read them with `await data()` (never dataSync:
+// it blocks browsers) and hand plain arrays to computeCamSync, so the CAM arithmetic runs in
+// camkit's kernels on every tfjs backend. Perturbation methods go to ./perturbation.ts.
+import * as tf from '@tensorflow/tfjs-core';
+import { AbortError, InputError, ModelError } from '../errors.js';
+import { computeCamSync, type CamOptions, type CamResult } from '../compute.js';
+import { fuseMaps, type FuseMode } from '../core/post.js';
+import { guidedGradCamSync } from '../methods/guided.js';
+import { methodName, type AnyMethodName } from '../methods/registry.js';
+import { getRuntime, type Runtime } from '../runtime/init.js';
+import { createAdapter, type AdapterOptions, type ExplainableModel, type ModelAdapter } from './adapter.js';
+import { adapterOpts, withGuidedRelu } from './guided.js';
+import { makeScore, resolveTargets, type Target } from './targets.js';
+import {
+  ablationCam,
+  fasterScoreCam,
+  isCam,
+  scoreCam,
+  smoothGradCampp,
+  ssCam,
+  type PerturbationOptions,
+  type PerturbationResult,
+} from './perturbation.js';
+
+/** Gradient methods computed from one capture (activations + gradients). */
+const GRADIENT_METHODS = ['GradCAM', 'HiResCAM', 'GradCAMElementWise', 'GradCAMPlusPlus', 'XGradCAM', 'LayerCAM', 'EigenGradCAM'] as const;
+/** Methods that need only the activations. */
+const ACTIVATION_METHODS = ['EigenCAM'] as const;
+const PERTURBATION = {
+  ScoreCAM: scoreCam,
+  FasterScoreCAM: fasterScoreCam,
+  SSCAM: ssCam,
+  ISCAM: isCam,
+  AblationCAM: ablationCam,
+  SmoothGradCAMpp: smoothGradCampp,
+} as const;
+type PerturbationName = keyof typeof PERTURBATION;
+const PERTURBATION_NAMES = Object.keys(PERTURBATION) as PerturbationName[];
+
+export type ExplainMethod = AnyMethodName | PerturbationName;
+
+export interface ExplainProgress {
+  done: number;
+  total: number;
+}
+
+export interface ExplainOptions extends CamOptions, AdapterOptions {
+  /** Default 'GradCAM'. Case-insensitive; '-', '_' and spaces are ignored ('grad-cam++'). */
+  method?: string;
+  /** Target layer (LayersModel layer name, GraphModel node name, function hook name, or 'input'). */
+  layer?: string;
+  /** Several target layers, fused with `fuse`. */
+  layers?: readonly string[];
+  /** 'mean' (pytorch-grad-cam, default) or 'max-tanh' (torchcam Layer-CAM). */
+  fuse?: FuseMode;
+  /** Default 'top1'. */
+  target?: Target;
+  /** Score the raw output ('logits', default) or its softmax ('probabilities'). */
+  scoreOn?: 'logits' | 'probabilities';
+  /** [height, width] of the maps; default the input size. */
+  size?: readonly [number, number];
+  /** Images per gradient call (default: the whole batch); perturbation methods: inputs per model call. */
+  batchSize?: number;
+  onProgress?: (p: ExplainProgress) => void;
+  signal?: AbortSignal;
+  /** Kernels to use; default the initialised runtime. */
+  runtime?: Runtime;
+  /** Perturbation options, passed through (maxN, numSamples, std, seed, maskResize). */
+  maxN?: number;
+  numSamples?: number;
+  std?: number;
+  seed?: number;
+  maskResize?: 'align-corners' | 'half-pixel';
+}
+
+export interface ExplainResult extends Omit<CamResult, 'method'> {
+  method: ExplainMethod;
+  /** The class(es) each sample's score is about ([] for function targets). */
+  targets: number[][];
+  /** The first target class of each sample (−1 when none). */
+  classIndex: Int32Array;
+  /** [n] each sample's score (the target logit or probability, or the custom score). */
+  score: Float32Array;
+  /** The model output for the input, row-major, and its shape. */
+  output: Float32Array;
+  outputShape: number[];
+  /** The layer(s) explained. */
+  layer: string;
+  layers: string[];
+  /** With several layers: each layer's own result, before fusion. */
+  perLayer?: CamResult[];
+  /** GuidedBackprop: the input gradient; GuidedGradCAM: guided × Grad-CAM. [n][H][W][C]. */
+  guided?: Float32Array;
+  guidedShape?: number[];
+}
+
+function checkAbort(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new AbortError();
+}
+
+function resolveMethod(name: string): ExplainMethod {
+  const key = (s: string) => s.toLowerCase().replace(/\+\+/g, 'plusplus').replace(/[\s_-]/g, '');
+  const p = PERTURBATION_NAMES.find((n) => key(n) === key(String(name)));
+  if (p) return p;
+  return methodName(name);
+}
+
+async function readF32(t: tf.Tensor): Promise<Float32Array> {
+  const d = await t.data();
+  // cpu's data() is the tensor's backing store: copy, so results never alias tfjs memory.
+  return d instanceof Float32Array ? Float32Array.from(d) : Float32Array.from(d as ArrayLike<number>);
+}
+
+/** Per-sample scores from the output values, for class targets (sum over the target classes). */
+function classScores(out: Float32Array, n: number, c: number, targets: number[][], probabilities: boolean): Float32Array {
+  const s = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    const row = out.subarray(i * c, (i + 1) * c);
+    let p: ArrayLike<number> = row;
+    if (probabilities) {
+      let m = -Infinity;
+      for (const v of row) m = Math.max(m, v);
+      let z = 0;
+      const e = Array.from(row, (v) => Math.exp(v - m));
+      for (const v of e) z += v;
+      p = e.map((v) => v / z);
+    }
+    s[i] = c === 1 ? p[0] : targets[i].reduce((a, k) => a + p[k], 0);
+  }
+  return s;
+}
+
+/**
+ * Explains `input` ([N,H,W,C] tensor) with `model` (tf.LayersModel, tf.GraphModel, a function
+ * `(x, hook?) => output`, or an adapter from createAdapter). Nothing it creates outlives the call,
+ * whether it returns or throws.
+ */
+export async function explain(model: ExplainableModel | ModelAdapter, input: tf.Tensor, opts: ExplainOptions = {}): Promise<ExplainResult> {
+  const method = resolveMethod(opts.method ?? 'GradCAM');
+  if (!input || typeof (input as { data?: unknown }).data !== 'function' || !Array.isArray(input.shape)) {
+    throw new InputError('E_SHAPE', 'explain needs an input tf.Tensor [N, H, W, C].');
+  }
+  if (input.isDisposed) throw new InputError('E_DISPOSED', 'The input tensor is disposed.');
+  if (input.rank !== 4) throw new InputError('E_SHAPE', `The input must be [N, H, W, C], got [${input.shape.join(', ')}].`);
+  if (input.shape.some((d) => d === 0)) throw new InputError('E_EMPTY', `The input is empty ([${input.shape.join(', ')}]).`);
+  if (input.dtype !== 'float32') throw new InputError('E_DTYPE', `The input must be float32, got ${input.dtype}.`);
+  if (opts.layer !== undefined && opts.layers !== undefined) throw new InputError('E_SHAPE', 'Pass either layer or layers, not both.');
+  if (opts.layers !== undefined && (!Array.isArray(opts.layers) || opts.layers.length === 0)) throw new InputError('E_EMPTY', 'layers must be a non-empty array of names.');
+  if (opts.batchSize !== undefined && !(Number.isInteger(opts.batchSize) && opts.batchSize > 0)) {
+    throw new InputError('E_SHAPE', `batchSize must be a positive integer, got ${String(opts.batchSize)}.`);
+  }
+  const fuse = opts.fuse ?? 'mean';
+  if (fuse !== 'mean' && fuse !== 'max-tanh') throw new InputError('E_UNKNOWN_NAME', `fuse must be 'mean' or 'max-tanh', got '${String(fuse)}'.`);
+  checkAbort(opts.signal);
+  const ad = createAdapter(model, adapterOpts(opts));
+  const rt = opts.runtime ?? (await getRuntime());
+  const [n, H, W] = input.shape as [number, number, number, number];
+  const cam: CamOptions = { ...opts, outputSize: opts.size ?? opts.outputSize ?? [H, W] };
+
+  if (method === 'GuidedBackprop') return guidedOnly(ad, input, opts, method);
+  const layers = opts.layers ? [...opts.layers] : [opts.layer ?? ad.defaultLayer(input)];
+
+  const perLayer: Array<CamResult & Partial<PerturbationResult>> = [];
+  let head: { targets: number[][]; score: Float32Array; output: Float32Array; outputShape: number[] } | null = null;
+  const total = layers.length * Math.ceil(n / (opts.batchSize ?? n));
+  let done = 0;
+  for (const layer of layers) {
+    checkAbort(opts.signal);
+    if ((PERTURBATION_NAMES as string[]).includes(method)) {
+      if (!head) head = await forwardHead(ad, input, opts);
+      const classIndex = head.targets.map((t) => t[0]);
+      if (classIndex.some((c) => c === undefined) || head.targets.some((t) => t.length !== 1)) {
+        throw new ModelError('E_TARGET', `${method} explains one class per image: use a class index, indices per sample, 'top1' or {rank}.`);
+      }
+      const popts: PerturbationOptions = { ...cam, classIndex, runtime: rt };
+      if (opts.onProgress) popts.onProgress = (p) => opts.onProgress!({ done: p.done, total: p.total * layers.length });
+      perLayer.push(await PERTURBATION[method as PerturbationName](ad, input, layer, popts));
+    } else if ((GRADIENT_METHODS as readonly string[]).includes(method) || (ACTIVATION_METHODS as readonly string[]).includes(method)) {
+      const r = await gradientCam(ad, input, layer, method, opts, cam, rt, () => {
+        done++;
+        opts.onProgress?.({ done, total });
+      });
+      head ??= r.head;
+      perLayer.push(r.result);
+    } else if (method === 'GuidedGradCAM') {
+      const r = await gradientCam(ad, input, layer, 'GradCAM', opts, cam, rt, () => {
+        done++;
+        opts.onProgress?.({ done, total });
+      });
+      head ??= r.head;
+      perLayer.push(r.result);
+    } else {
+      throw new ModelError('E_MODEL', `${method} needs classifier weights: call computeCam('CAM', …) with the dense kernel.`);
+    }
+  }
+  const first = perLayer[0];
+  const result: ExplainResult = {
+    ...first,
+    method,
+    targets: head!.targets,
+    classIndex: Int32Array.from(head!.targets, (t) => (t.length ? t[0] : -1)),
+    score: head!.score,
+    output: head!.output,
+    outputShape: head!.outputShape,
+    layer: layers[0],
+    layers,
+  };
+  if (layers.length > 1) {
+    result.perLayer = perLayer;
+    result.map = fuseMaps(
+      perLayer.map((r) => r.map),
+      fuse,
+      { n, runtime: rt },
+    );
+  }
+  if (method === 'GuidedGradCAM') {
+    checkAbort(opts.signal);
+    const gb = await guidedArrays(ad, input, opts);
+    if (result.width !== W || result.height !== H) throw new InputError('E_SHAPE', 'GuidedGradCAM needs maps at the input size: leave `size` unset.');
+    result.guided = guidedGradCamSync(rt, { data: gb.data, shape: gb.shape }, result.map);
+    result.guidedShape = gb.shape;
+  }
+  return result;
+}
+
+/** The model output and targets without gradients (for perturbation methods). */
+async function forwardHead(ad: ModelAdapter, x: tf.Tensor, opts: ExplainOptions) {
+  const out = ad.predict(x);
+  try {
+    return await headFrom(out, opts, x.shape[0]);
+  } finally {
+    out.dispose();
+  }
+}
+
+async function headFrom(out: tf.Tensor, opts: ExplainOptions, n: number) {
+  const output = await readF32(out);
+  const outputShape = out.shape.slice();
+  const c = outputShape.length >= 2 ? outputShape[outputShape.length - 1] : 1;
+  const targets = resolveTargets(opts.target, output, n, c);
+  let score: Float32Array;
+  if (typeof opts.target === 'function') {
+    const fn = opts.target;
+    const per = tf.tidy(() => {
+      const y = opts.scoreOn === 'probabilities' ? tf.softmax(out) : out;
+      const s = fn(y);
+      return s.rank <= 1 ? s.reshape([-1]) : tf.sum(s.reshape([s.shape[0], -1]), 1);
+    });
+    try {
+      score = await readF32(per);
+    } finally {
+      per.dispose();
+    }
+  } else {
+    score = classScores(output, n, outputShape.length === 2 ? c : output.length / n, targets, opts.scoreOn === 'probabilities');
+  }
+  return { targets: c === 1 && typeof opts.target !== 'function' ? targets.map(() => [0]) : targets, score, output, outputShape };
+}
+
+async function gradientCam(
+  ad: ModelAdapter,
+  x: tf.Tensor,
+  layer: string,
+  method: string,
+  opts: ExplainOptions,
+  cam: CamOptions,
+  rt: Runtime,
+  tick: () => void,
+): Promise<{ result: CamResult; head: Awaited<ReturnType<typeof headFrom>> }> {
+  const n = x.shape[0];
+  const bs = opts.batchSize ?? n;
+  const parts: CamResult[] = [];
+  const heads: Awaited<ReturnType<typeof headFrom>>[] = [];
+  for (let s = 0; s < n; s += bs) {
+    checkAbort(opts.signal);
+    const count = Math.min(bs, n - s);
+    const xs = count === n ? x : tf.slice(x, [s, 0, 0, 0], [count, -1, -1, -1]);
+    let cap: { activations: tf.Tensor; gradients: tf.Tensor; output: tf.Tensor } | null = null;
+    try {
+      // Per-sample targets follow the batch slice; validated against the real output shape.
+      const target = Array.isArray(opts.target) ? opts.target.slice(s, s + count) : opts.target;
+      const score = (out: tf.Tensor) => makeScore(target, out.shape, { on: opts.scoreOn })(out);
+      cap = ad.capture(xs, layer, score);
+      if (cap.activations.rank !== 4) {
+        throw new ModelError('E_MODEL', `Layer '${layer}' outputs [${cap.activations.shape.join(', ')}]; CAM methods need a 4-D [N, H, W, C] feature map.`);
+      }
+      const [a, g] = await Promise.all([readF32(cap.activations), readF32(cap.gradients)]);
+      const sub = { ...opts, target };
+      heads.push(await headFrom(cap.output, sub, count));
+      checkAbort(opts.signal);
+      const shape = cap.activations.shape;
+      parts.push(computeCamSync(rt, method, { activations: { data: a, shape }, gradients: { data: g, shape }, inputSize: [x.shape[1]!, x.shape[2]!] }, cam));
+      tick();
+    } finally {
+      if (cap) tf.dispose([cap.activations, cap.gradients, cap.output]);
+      if (xs !== x) xs.dispose();
+    }
+  }
+  return { result: concatResults(parts), head: concatHeads(heads) };
+}
+
+function concatF32(xs: Float32Array[]): Float32Array {
+  if (xs.length === 1) return xs[0];
+  const out = new Float32Array(xs.reduce((a, x) => a + x.length, 0));
+  let o = 0;
+  for (const x of xs) {
+    out.set(x, o);
+    o += x.length;
+  }
+  return out;
+}
+
+function concatResults(parts: CamResult[]): CamResult {
+  if (parts.length === 1) return parts[0];
+  const r = { ...parts[0] };
+  r.n = parts.reduce((a, p) => a + p.n, 0);
+  r.weights = parts[0].weights ? concatF32(parts.map((p) => p.weights!)) : null;
+  r.lowres = concatF32(parts.map((p) => p.lowres));
+  r.map = concatF32(parts.map((p) => p.map));
+  if (parts[0].iterations) r.iterations = parts.flatMap((p) => p.iterations ?? []);
+  return r;
+}
+
+function concatHeads(hs: Awaited<ReturnType<typeof headFrom>>[]): Awaited<ReturnType<typeof headFrom>> {
+  if (hs.length === 1) return hs[0];
+  return {
+    targets: hs.flatMap((h) => h.targets),
+    score: concatF32(hs.map((h) => h.score)),
+    output: concatF32(hs.map((h) => h.output)),
+    outputShape: [hs.reduce((a, h) => a + h.outputShape[0], 0), ...hs[0].outputShape.slice(1)],
+  };
+}
+
+async function guidedArrays(ad: ModelAdapter, x: tf.Tensor, opts: ExplainOptions) {
+  const score = (out: tf.Tensor) => makeScore(opts.target, out.shape, { on: opts.scoreOn })(out);
+  const { gradients, output } = withGuidedRelu(() => ad.inputGradient(x, score));
+  try {
+    const [data, head] = await Promise.all([readF32(gradients), headFrom(output, opts, x.shape[0])]);
+    return { data, shape: gradients.shape.slice(), head };
+  } finally {
+    gradients.dispose();
+    output.dispose();
+  }
+}
+
+async function guidedOnly(ad: ModelAdapter, x: tf.Tensor, opts: ExplainOptions, method: ExplainMethod): Promise<ExplainResult> {
+  const gb = await guidedArrays(ad, x, opts);
+  const [n, H, W, C] = gb.shape;
+  opts.onProgress?.({ done: 1, total: 1 });
+  return {
+    method,
+    n,
+    channels: C,
+    weights: null,
+    lowres: new Float32Array(0),
+    lowresShape: [0, 0],
+    map: gb.data,
+    width: W,
+    height: H,
+    kernels: (opts.runtime ?? (await getRuntime())).flavor,
+    ...gb.head,
+    classIndex: Int32Array.from(gb.head.targets, (t) => (t.length ? t[0] : -1)),
+    layer: 'input',
+    layers: ['input'],
+    guided: gb.data,
+    guidedShape: gb.shape,
+  };
+}

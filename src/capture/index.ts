@@ -1,0 +1,14 @@
+// camkit/capture: tfjs model plumbing. Explain any tfjs image model (LayersModel, GraphModel or a
+// function) on any backend, without leaking tensors. Imports tfjs-core (a peer); never Node-only APIs.
+export { explain } from './explain.js';
+export type { ExplainOptions, ExplainResult, ExplainMethod, ExplainProgress } from './explain.js';
+export { createAdapter, isAdapter, modelKind, INPUT_LAYER } from './adapter.js';
+export type { ModelAdapter, AdapterOptions, CaptureResult, ScoreFn, Hook, ModelFunction, ExplainableModel } from './adapter.js';
+export { makeScore, checkTarget, resolveTargets } from './targets.js';
+export type { Target, ScoreOptions } from './targets.js';
+export { guidedBackprop, guidedBackpropTensors, withGuidedRelu, guidedDepth } from './guided.js';
+export type { GuidedOptions } from './guided.js';
+export { withCaptureShims, withBatchNormShim, cleanupTape, preflightTape, shimDepth } from './shims.js';
+export type { ShimOptions } from './shims.js';
+export { scoreCam, fasterScoreCam, ssCam, isCam, ablationCam, smoothGradCampp, augSmooth, AUG_SMOOTH } from './perturbation.js';
+export type { PerturbationModel, PerturbationMethod, PerturbationOptions, PerturbationResult, Progress } from './perturbation.js';
