@@ -1,0 +1,58 @@
+// Smoke test of `npm run bench`: one small workload with a 0.1 s budget, then the JSON row shape and
+// the markdown table. No timing assertions: only that the harness measures, checks and reports.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { memcpyModuleBytes } from '../bench/memcpy.js';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const tsx = join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs');
+const dir = mkdtempSync(join(tmpdir(), 'camkit-bench-test-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const KEYS = ['workload', 'impl', 'median_ms', 'p10_ms', 'p90_ms', 'bytes', 'peak_wasm_bytes', 'peak_heap_bytes'];
+
+describe('bench harness', () => {
+  it('runs one workload with a 0.1 s budget and writes well-formed JSON rows', () => {
+    const json = join(dir, 'rows.json');
+    const stdout = execFileSync(process.execPath, [tsx, 'bench/run.ts', '--only', '^pool_mean/14x14x512 (simd|scalar|js)$', '--budget', '0.1', '--json', json], {
+      cwd: root,
+      encoding: 'utf8',
+    });
+    expect(stdout).toMatch(/pool_mean\/14x14x512\s+simd/);
+    const rows = JSON.parse(readFileSync(json, 'utf8'));
+    expect(rows.map((r: { impl: string }) => r.impl)).toEqual(['simd', 'scalar', 'js']);
+    for (const r of rows) {
+      for (const k of KEYS) expect(r, k).toHaveProperty(k);
+      expect(r.workload).toBe('pool_mean/14x14x512');
+      // Compulsory traffic: G read once (14·14·512 floats) + the weights written once (512 floats).
+      expect(r.bytes).toBe((14 * 14 * 512 + 512) * 4);
+      expect(r.samples).toBeGreaterThanOrEqual(5);
+      expect(r.median_ms).toBeGreaterThan(0);
+      expect(r.p10_ms).toBeLessThanOrEqual(r.median_ms);
+      expect(r.median_ms).toBeLessThanOrEqual(r.p90_ms);
+      expect(r.peak_heap_bytes).toBeGreaterThan(0);
+      if (r.impl === 'js') expect(r.peak_wasm_bytes).toBe(0);
+      else expect(r.peak_wasm_bytes).toBeGreaterThanOrEqual(65536);
+    }
+
+    const md = execFileSync(process.execPath, [join(root, 'scripts', 'bench-table.mjs'), json], { cwd: root, encoding: 'utf8' });
+    expect(md).toMatch(/^Machine: .*Node v\d+/);
+    expect(md).toContain('**pool_mean/14x14x512**');
+    expect(md).toMatch(/\| simd \| [\d.]+ (µs|ms) \|/);
+    // Targets whose rows did not run are listed as such, not as held.
+    expect(md).toMatch(/\| explain\/gradcam time vs forward \| not run \| ≤ 1.30× \| – \|/);
+  }, 120_000);
+
+  it('the memcpy limit module is a valid wasm module that copies', async () => {
+    const { instance } = await WebAssembly.instantiate(memcpyModuleBytes(2));
+    const x = instance.exports as { copy: (d: number, s: number, n: number) => void; memory: WebAssembly.Memory };
+    const u8 = new Uint8Array(x.memory.buffer);
+    u8.set([1, 2, 3, 4, 5], 100);
+    x.copy(70000, 100, 5);
+    expect(Array.from(u8.subarray(70000, 70005))).toEqual([1, 2, 3, 4, 5]);
+  });
+});
