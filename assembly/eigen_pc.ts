@@ -4,37 +4,43 @@ import { hadd64, promoteHigh } from "./inline/simd";
 // centred over the hw positions, v1 the first right singular vector of X, by power iteration on
 // XᵀX without forming it (u = X v, v' = Xᵀ u, normalise) from the row of largest norm, until
 // |v' − v| < tol or maxIter. Returns the iterations used. All dot products accumulate in f64; X is
-// scaled by an exact power of two so the f32 scratch neither underflows nor overflows.
+// scaled by exact powers of two so the f32 scratch neither underflows nor overflows.
 // x[hw·c] and v[c] are scratch; v holds v1 on return (same sign as the map).
 //
 // SIGN RULE (the SVD sign is arbitrary): flip so that Σ_p out[p]·r[p] ≥ 0, r[p] = Σ_k X[p][k]
 // (centred row sums): the map correlates positively with the channel-summed input. If that is
 // exactly 0, the entry of largest magnitude (first on ties) is made positive.
-// Degenerate X (all zero after centring): all-zero map, 0 iterations. Non-finite X: all-NaN map.
+// Degenerate X (all zero after centring, or c = 0): all-zero map, 0 iterations. Non-finite X: all-NaN map.
 //
 // Column sums (centring, Xᵀu) run in position order per channel, as in the twin, so they agree
 // bit for bit; only X·v (a row dot product, two f64 lanes in SIMD) is summed in another order.
 export function eigen_pc(
   out: usize, a: usize, g: usize, x: usize, v: usize, hw: i32, c: i32, maxIter: i32, tol: f64,
 ): i32 {
-  if (hw <= 0 || c <= 0) return 0;
+  if (hw <= 0) return 0;
+  if (c <= 0) {
+    memory.fill(out, 0, <usize>hw << 2);
+    return 0;
+  }
   const len = hw * c;
   build(x, a, g, len);
-  const maxAbs = centre(x, hw, c);
-  if (!(maxAbs < Infinity)) {
+  const maxRaw = maxAbsOf(x, len);
+  if (!(maxRaw < Infinity)) {
     fill(out, NaN, hw);
     fill(v, NaN, c);
     return 0;
   }
+  // Two exact power-of-two scalings: before centring (denormal or huge inputs keep every bit) and
+  // after it (so u = X·v stays in the normal f32 range). Undone on the map at the end.
+  let e = 0;
+  if (maxRaw > 0) e = scaleToUnit(x, len, maxRaw);
+  const maxAbs = centre(x, hw, c);
   if (maxAbs == 0) {
     memory.fill(out, 0, <usize>hw << 2);
     memory.fill(v, 0, <usize>c << 2);
     return 0;
   }
-  // e = the smallest integer with 2^e ≥ max|X|, read off the f64 bits.
-  const bits = reinterpret<u64>(maxAbs);
-  const e = <i32>((bits >> 52) & 0x7ff) - 1023 + ((bits & 0xfffffffffffff) != 0 ? 1 : 0);
-  scale(x, len, pow2(-e));
+  e += scaleToUnit(x, len, maxAbs);
 
   const row = <usize>c << 2;
   let best = 0;
@@ -121,7 +127,7 @@ function build(x: usize, a: usize, g: usize, len: i32): void {
   }
 }
 
-// Subtracts each channel's mean (f64, position order); returns max |X| (NaN if any NaN).
+// Subtracts each channel's mean (f64, position order); returns max |X|.
 function centre(x: usize, hw: i32, c: i32): f64 {
   const stride = <usize>c << 2;
   let m: f64 = 0;
@@ -144,11 +150,24 @@ function centre(x: usize, hw: i32, c: i32): f64 {
   return m;
 }
 
-function scale(x: usize, len: i32, f: f64): void {
+// Multiplies x by 2^−e, e the smallest integer with 2^e ≥ m (read off the f64 bits), so max|x|
+// lands in (0.5, 1]. Returns e.
+function scaleToUnit(x: usize, len: i32, m: f64): i32 {
+  const bits = reinterpret<u64>(m);
+  const e = <i32>((bits >> 52) & 0x7ff) - 1023 + ((bits & 0xfffffffffffff) != 0 ? 1 : 0);
+  const f = pow2(-e);
   for (let i = 0; i < len; i++) {
     const o = x + (<usize>i << 2);
     store<f32>(o, <f32>(<f64>load<f32>(o) * f));
   }
+  return e;
+}
+
+// max |x| in f64 (NaN if any NaN).
+function maxAbsOf(x: usize, len: i32): f64 {
+  let m: f64 = 0;
+  for (let i = 0; i < len; i++) m = max<f64>(m, abs<f64>(<f64>load<f32>(x + (<usize>i << 2))));
+  return m;
 }
 
 // u[p] = Σ_k X[p][k]·v[k] in f64.

@@ -5,7 +5,7 @@ import { ptr, type F32, type KernelDescriptor, type WasmExports } from './types.
  * when g is given) with each channel centred over the hw positions, and v1 is the first right singular
  * vector of X. Power iteration on XᵀX without forming it (u = X v, v' = Xᵀ u, normalise), starting from
  * the row of X with the largest norm, until |v' − v| < tol or maxIter. Dot products accumulate in f64;
- * X is rescaled by a power of two (exact) so f32 scratch neither underflows nor overflows.
+ * X is rescaled by powers of two (exact) so f32 scratch neither underflows nor overflows.
  * x[hw·c] and v[c] are caller scratch; on return v holds v1 (unit, same sign as the map).
  *
  * SIGN RULE: the sign of a singular vector is arbitrary (the reference, numpy's SVD, does not fix it).
@@ -16,15 +16,32 @@ import { ptr, type F32, type KernelDescriptor, type WasmExports } from './types.
  * Suggested: maxIter 1000, tol 1e-6 (the golden cases converge in at most 25 iterations at 1e-7; the
  * f32 round-off floor of |v' − v| is about 1e-7, so a much smaller tol just runs to maxIter).
  *
- * Returns the number of iterations used (0 for a degenerate X: all-zero centred X gives an all-zero map;
- * a non-finite X gives an all-NaN map).
+ * Returns the number of iterations used (0 for a degenerate X: all-zero centred X or c = 0 gives an
+ * all-zero map; a non-finite X gives an all-NaN map).
  */
 export function eigen_pc(
   out: F32, a: F32, g: F32 | null, x: F32, v: F32, hw: number, c: number, maxIter: number, tol: number,
 ): number {
-  if (hw <= 0 || c <= 0) return 0;
+  if (hw <= 0) return 0;
+  if (c <= 0) {
+    out.fill(0, 0, hw);
+    return 0;
+  }
   const len = hw * c;
-  for (let i = 0; i < len; i++) x[i] = g ? a[i] * g[i] : a[i];
+  let maxRaw = 0;
+  for (let i = 0; i < len; i++) {
+    x[i] = g ? a[i] * g[i] : a[i];
+    maxRaw = Math.max(maxRaw, Math.abs(x[i])); // Math.max keeps NaN
+  }
+  if (!(maxRaw < Infinity)) {
+    out.fill(NaN, 0, hw);
+    v.fill(NaN, 0, c);
+    return 0;
+  }
+  // Two exact power-of-two scalings: before centring (denormal or huge inputs keep every bit) and
+  // after it (so u = X·v stays in the normal f32 range). Undone on the map at the end.
+  let e = 0;
+  if (maxRaw > 0) e = scaleToUnit(x, len, maxRaw);
   let maxAbs = 0;
   for (let k = 0; k < c; k++) {
     let m = 0;
@@ -36,23 +53,12 @@ export function eigen_pc(
       maxAbs = Math.max(maxAbs, Math.abs(x[i]));
     }
   }
-  if (!(maxAbs < Infinity)) {
-    out.fill(NaN, 0, hw);
-    v.fill(NaN, 0, c);
-    return 0;
-  }
   if (maxAbs === 0) {
     out.fill(0, 0, hw);
     v.fill(0, 0, c);
     return 0;
   }
-  // Power-of-two scale bringing max|X| into [0.5, 1): exact, undone on the map at the end.
-  // e = the smallest integer with 2^e ≥ max|X| (log2 is only a first guess; the loops make it exact).
-  let e = Math.ceil(Math.log2(maxAbs));
-  while (Math.pow(2, e) < maxAbs) e++;
-  while (Math.pow(2, e - 1) >= maxAbs) e--;
-  const scale = Math.pow(2, -e);
-  for (let i = 0; i < len; i++) x[i] *= scale;
+  e += scaleToUnit(x, len, maxAbs);
 
   // Start from the row of largest norm.
   let best = 0, bestNorm = -1;
@@ -106,6 +112,19 @@ export function eigen_pc(
   for (let p = 0; p < hw; p++) out[p] *= back;
   if (flip) for (let k = 0; k < c; k++) v[k] = -v[k];
   return it;
+}
+
+/**
+ * Multiplies x by 2^−e, e the smallest integer with 2^e ≥ m (log2 is only a first guess; the loops
+ * make it exact), so max|x| lands in (0.5, 1]. Returns e.
+ */
+function scaleToUnit(x: F32, len: number, m: number): number {
+  let e = Math.ceil(Math.log2(m));
+  while (Math.pow(2, e) < m) e++;
+  while (Math.pow(2, e - 1) >= m) e--;
+  const s = Math.pow(2, -e);
+  for (let i = 0; i < len; i++) x[i] *= s;
+  return e;
 }
 
 /** out = X·v with f64 accumulation. */

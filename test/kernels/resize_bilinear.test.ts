@@ -24,7 +24,7 @@ describe('resize_bilinear', async () => {
 
   it('same bits in every flavor; half-pixel mode equals tf.image.resizeBilinear(x, size, false, true) on cpu', () => {
     const before = tf.memory().numTensors;
-    const outs = [...MAPS, [48, 64], [224, 224], [2, 3], [1, 9], [5, 1]] as const;
+    const outs = [...MAPS, [48, 64], [37, 29], [2, 3], [1, 9], [5, 1]] as const;
     for (const [ih, iw] of MAPS) {
       for (const [oh, ow] of outs) {
         for (const n of [1, 2]) {

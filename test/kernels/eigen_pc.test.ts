@@ -1,0 +1,185 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { allRuntimes, rand, relErr } from '../helpers/flavors.js';
+import { fuzzRuns, MAPS, runFlavors } from '../helpers/kernels.js';
+import tol from '../tolerances.json';
+
+const MAX_ITER = 1000;
+const TOL = 1e-6;
+
+/** Independent float64 reference: centred X, Jacobi eigen-decomposition of XᵀX, map = X·v1. */
+function reference(a: ArrayLike<number>, g: ArrayLike<number> | null, hw: number, c: number): { map: Float64Array; ratio: number } {
+  const X = new Float64Array(hw * c);
+  for (let i = 0; i < hw * c; i++) X[i] = Math.fround(g ? Math.fround(a[i] * g[i]) : a[i]);
+  for (let k = 0; k < c; k++) {
+    let m = 0;
+    for (let p = 0; p < hw; p++) m += X[p * c + k];
+    m /= hw;
+    for (let p = 0; p < hw; p++) X[p * c + k] -= m;
+  }
+  const A = Array.from({ length: c }, (_, i) => Array.from({ length: c }, (_, j) => {
+    let s = 0;
+    for (let p = 0; p < hw; p++) s += X[p * c + i] * X[p * c + j];
+    return s;
+  }));
+  const V = Array.from({ length: c }, (_, i) => Array.from({ length: c }, (_, j) => (i === j ? 1 : 0)));
+  let diag = 0;
+  for (let i = 0; i < c; i++) diag += A[i][i] ** 2;
+  for (let sweep = 0; sweep < 100; sweep++) {
+    let off = 0;
+    for (let i = 0; i < c; i++) for (let j = i + 1; j < c; j++) off += A[i][j] ** 2;
+    if (off <= 1e-30 * diag) break; // relative: the data may be scaled anywhere from 2^−149 to 2^127
+    for (let p = 0; p < c; p++) {
+      for (let q = p + 1; q < c; q++) {
+        if (A[p][q] === 0) continue;
+        const theta = (A[q][q] - A[p][p]) / (2 * A[p][q]);
+        const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
+        const cs = 1 / Math.sqrt(t * t + 1), sn = t * cs;
+        for (let k = 0; k < c; k++) {
+          const akp = A[k][p], akq = A[k][q];
+          A[k][p] = cs * akp - sn * akq;
+          A[k][q] = sn * akp + cs * akq;
+        }
+        for (let k = 0; k < c; k++) {
+          const apk = A[p][k], aqk = A[q][k];
+          A[p][k] = cs * apk - sn * aqk;
+          A[q][k] = sn * apk + cs * aqk;
+        }
+        for (let k = 0; k < c; k++) {
+          const vkp = V[k][p], vkq = V[k][q];
+          V[k][p] = cs * vkp - sn * vkq;
+          V[k][q] = sn * vkp + cs * vkq;
+        }
+      }
+    }
+  }
+  const order = Array.from({ length: c }, (_, i) => i).sort((i, j) => A[j][j] - A[i][i]);
+  const top = order[0];
+  const map = new Float64Array(hw);
+  for (let p = 0; p < hw; p++) for (let k = 0; k < c; k++) map[p] += X[p * c + k] * V[k][top];
+  const l1 = A[top][top], l2 = c > 1 ? Math.max(A[order[1]][order[1]], 0) : 0;
+  return { map, ratio: l2 > 0 ? Math.sqrt(l1 / l2) : Infinity };
+}
+
+/** Rank-one structure plus noise, so σ1/σ2 is comfortably above 1. */
+function planted(hw: number, c: number, seed: number, strength = 3): Float32Array {
+  const u = rand(hw, seed, -1, 1), w = rand(c, seed + 1, -1, 1), noise = rand(hw * c, seed + 2, -0.3, 0.3);
+  return Float32Array.from(noise, (e, i) => strength * u[Math.floor(i / c)] * w[i % c] + e);
+}
+
+const aligned = (x: ArrayLike<number>, ref: ArrayLike<number>) => {
+  let d = 0;
+  for (let i = 0; i < x.length; i++) d += x[i] * ref[i];
+  return Array.from(x, (v) => (d < 0 ? -v : v));
+};
+
+describe('eigen_pc', async () => {
+  const rts = await allRuntimes();
+  const run = (a: ArrayLike<number>, g: ArrayLike<number> | null, hw: number, c: number, maxIter = MAX_ITER, tolerance = TOL) =>
+    runFlavors(rts, [hw, hw * c, hw * c, hw * c, c], [null, a, g, null, null], (k, [o, av, gv, x, v]) =>
+      k.eigen_pc(o, av, g ? gv : null, x, v, hw, c, maxIter, tolerance),
+    );
+
+  it('known answer: a rank-one matrix, sign by the rule', () => {
+    // Centred X = [[-1,-2],[0,0],[1,2]], v1 = [1,2]/√5, X·v1 = [−√5, 0, √5]; row sums [−3, 0, 3] correlate positively.
+    for (const r of run([1, 2, 2, 4, 3, 6], null, 3, 2)) {
+      expect(Array.from(r.views[0]).map((v) => +v.toFixed(5) + 0), r.flavor).toEqual([-2.23607, 0, 2.23607]);
+      expect(Array.from(r.views[4]).map((v) => +v.toFixed(5)), r.flavor).toEqual([0.44721, 0.89443]);
+      expect(r.ret).toBeGreaterThan(0);
+    }
+    // EigenGradCAM uses g⊙a: g = −1 everywhere negates X and its row sums, so the map is negated too.
+    for (const r of run([1, 2, 2, 4, 3, 6], [-1, -1, -1, -1, -1, -1], 3, 2)) {
+      expect(Array.from(r.views[0]).map((v) => +v.toFixed(5) + 0), r.flavor).toEqual([2.23607, 0, -2.23607]);
+    }
+  });
+
+  it('the sign rule: the map correlates positively with the centred channel sums; ties go to the largest entry', () => {
+    for (const seed of [1, 2, 3, 4, 5]) {
+      const hw = 35, c = 9, a = planted(hw, c, seed);
+      for (const r of run(a, null, hw, c)) {
+        let d = 0;
+        for (let p = 0; p < hw; p++) {
+          let rs = 0;
+          for (let k = 0; k < c; k++) {
+            let m = 0;
+            for (let q = 0; q < hw; q++) m += a[q * c + k];
+            rs += a[p * c + k] - m / hw;
+          }
+          d += r.views[0][p] * rs;
+        }
+        expect(d, r.flavor).toBeGreaterThanOrEqual(0);
+      }
+    }
+    // Row sums all zero (each row is (t, −t)): the largest-magnitude entry must come out positive.
+    const a = [1, -1, -3, 3, 2, -2];
+    for (const r of run(a, null, 3, 2)) {
+      const m = Array.from(r.views[0]);
+      const at = m.reduce((b, v, i) => (Math.abs(v) > Math.abs(m[b]) ? i : b), 0);
+      expect(m[at], r.flavor).toBeGreaterThan(0);
+    }
+  });
+
+  it('degenerate inputs: constant channels give an all-zero map in 0 iterations; NaN gives NaN; c = 0 is a no-op', () => {
+    for (const r of run(new Float32Array(12).fill(2.5), null, 4, 3)) {
+      expect(Array.from(r.views[0]), r.flavor).toEqual([0, 0, 0, 0]);
+      expect(r.ret).toBe(0);
+    }
+    for (const r of run(new Float32Array(12), rand(12, 1), 4, 3)) expect(Array.from(r.views[0]), r.flavor).toEqual([0, 0, 0, 0]);
+    const bad = rand(12, 3);
+    bad[5] = NaN;
+    for (const r of run(bad, null, 4, 3)) expect(Array.from(r.views[0]).every(Number.isNaN), r.flavor).toBe(true);
+    for (const r of run([], null, 4, 0)) expect(r.ret).toBe(0);
+  });
+
+  it('flavors agree and match a float64 Jacobi reference up to sign, over 0–33 channels, odd maps, with and without g', () => {
+    for (const [h, w] of MAPS) {
+      const hw = h * w;
+      for (let c = 0; c <= 33; c++) {
+        const a = planted(hw, c, hw * 64 + c);
+        for (const g of [null, rand(hw * c, c + 99, 0.5, 1.5)]) {
+          const rs = run(a, g, hw, c);
+          const what = `${h}×${w}×${c}${g ? ' g' : ''}`;
+          for (const r of rs.slice(0, 2)) expect(relErr(r.views[0], rs[2].views[0]), `${r.flavor} ${what}`).toBeLessThanOrEqual(tol.kernel_raw_rel);
+          if (hw < 2 || c < 1) continue;
+          const ref = reference(a, g, hw, c);
+          if (ref.ratio < 1.2) continue; // a near-tie leaves v1 ill-defined at f32 precision
+          expect(relErr(aligned(rs[2].views[0], ref.map), ref.map), what).toBeLessThanOrEqual(tol.golden_eigen_cam_lowres_rel);
+          expect(relErr(aligned(rs[0].views[0], ref.map), ref.map), what).toBeLessThanOrEqual(tol.golden_eigen_cam_lowres_rel);
+        }
+      }
+    }
+  });
+
+  it('property: any scale (tiny, huge, denormal-laden) gives the scaled map of the same direction', () => {
+    const arb = fc.record({
+      hw: fc.integer({ min: 2, max: 30 }),
+      c: fc.integer({ min: 1, max: 12 }),
+      seed: fc.integer({ min: 1, max: 1 << 30 }),
+      exp: fc.integer({ min: -140, max: 120 }),
+      strength: fc.double({ min: 2, max: 6, noNaN: true }),
+    });
+    fc.assert(
+      fc.property(arb, ({ hw, c, seed, exp, strength }) => {
+        // The scaled values are what the kernel sees (tiny ones turn denormal and lose bits), so the
+        // float64 reference is taken on exactly those values.
+        const s = Math.pow(2, exp);
+        const a = planted(hw, c, seed, strength).map((v) => v * s);
+        fc.pre(a.every(Number.isFinite) && a.some((v) => v !== 0));
+        const ref = reference(a, null, hw, c);
+        fc.pre(ref.ratio >= 1.3);
+        for (const r of run(a, null, hw, c)) {
+          expect(r.ret).toBeLessThanOrEqual(MAX_ITER);
+          // The map itself is f32: tiny maps are denormal, so allow a few units of 2^−149 on top.
+          const m = aligned(r.views[0], ref.map);
+          let d = 0, big = 0;
+          for (let p = 0; p < hw; p++) {
+            d = Math.max(d, Math.abs(m[p] - ref.map[p]));
+            big = Math.max(big, Math.abs(ref.map[p]));
+          }
+          expect(d, `${r.flavor} 2^${exp}`).toBeLessThanOrEqual(tol.golden_eigen_cam_lowres_rel * big + 4 * 2 ** -149);
+        }
+      }),
+      { numRuns: fuzzRuns(40) },
+    );
+  });
+});
