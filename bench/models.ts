@@ -87,10 +87,12 @@ function modelRow(build: (e: Env) => Promise<Prepared | string>): () => Promise<
   };
 }
 
-type AdapterMod = typeof import('../src/capture/adapter.js');
-async function loadAdapter(): Promise<AdapterMod | null> {
+type CaptureMod = typeof import('../src/capture/index.js');
+/** camkit/capture (owned by "capture"), or null while it has not landed. */
+async function loadCapture(): Promise<CaptureMod | null> {
   try {
-    return (await import('../src/capture/adapter.js' as string)) as AdapterMod;
+    const m = (await import('../src/capture/index.js' as string)) as CaptureMod;
+    return typeof m.explain === 'function' ? m : null;
   } catch {
     return null;
   }
@@ -118,34 +120,35 @@ export function modelCases(): Case[] {
   cases.push({
     workload: `explain/gradcam/${MODEL}/wasm`, impl: 'simd', bytes: inBytes,
     prepare: modelRow(async ({ tf, model, x, cls }) => {
-      const ad = await loadAdapter();
+      const cap = await loadCapture();
+      if (!cap) return 'src/capture/index.ts explain() has not landed';
       const { computeCamSync } = (await import('../src/compute.js' as string)) as typeof import('../src/compute.js');
-      if (!ad) return 'src/capture/adapter.ts has not landed';
       const rt = await runtime('simd');
-      const adapter = ad.createAdapter(model as never);
-      const score = oneHotScore(tf, cls);
-      const kernelTimes: number[] = [];
       let map: Float32Array | null = null;
-      // The path explain() takes: capture A and G on the backend, read them out, then camkit's
-      // kernels (copies in and out included); the last part is timed separately as kernel_ms.
-      const run = () => {
-        const c = adapter.capture(x as never, LAYER, score as never);
-        const a = c.activations.dataSync() as Float32Array;
-        const g = c.gradients.dataSync() as Float32Array;
-        const shape = c.activations.shape;
-        tf.dispose([c.activations, c.gradients, c.output] as never);
-        const t0 = now();
-        map = computeCamSync(rt, 'GradCAM', { activations: { data: a, shape }, gradients: { data: g, shape } }, { outputSize: [S, S] }).map;
-        kernelTimes.push(now() - t0);
-      };
+      // kernel_ms: the part of explain() after A and G are read out of tfjs (computeCamSync: validation,
+      // copies into the arena, every kernel, copies out), timed on the same A and G outside the samples.
+      const c = cap.createAdapter(model as never).capture(x as never, LAYER, oneHotScore(tf, cls) as never);
+      const shape = c.activations.shape;
+      const arrays = { activations: { data: c.activations.dataSync() as Float32Array, shape }, gradients: { data: c.gradients.dataSync() as Float32Array, shape } };
+      tf.dispose([c.activations, c.gradients, c.output] as never);
       return {
-        run,
+        run: async () => {
+          map = (await cap.explain(model as never, x as never, { method: 'GradCAM', layer: LAYER, target: cls, runtime: rt })).map;
+        },
         check: () => {
           if (!map || map.length !== S * S || !(Math.max(...map) > 0.99)) throw new Error('explain/gradcam: the map is not a normalised 224×224 map');
         },
-        kernelMs: () => median(kernelTimes.slice(1)),
+        kernelMs: () => {
+          const ts: number[] = [];
+          for (let i = 0; i < 41; i++) {
+            const t0 = now();
+            computeCamSync(rt, 'GradCAM', arrays, { outputSize: [S, S] });
+            ts.push(now() - t0);
+          }
+          return median(ts.slice(10));
+        },
         wasmBytes: () => tfWasmHeapBytes(tf) + rt.arena.byteLength,
-        note: `capture ${LAYER} + dataSync + computeCamSync`,
+        note: `explain(model, x, {method: 'GradCAM', layer: '${LAYER}'})`,
       };
     }),
   });
@@ -153,26 +156,19 @@ export function modelCases(): Case[] {
   cases.push({
     workload: `explain/scorecam/${MODEL}/wasm`, impl: 'simd', bytes: inBytes,
     prepare: modelRow(async ({ tf, model, x, cls }) => {
-      const ad = await loadAdapter();
-      let pm: typeof import('../src/capture/perturbation.js');
-      try {
-        pm = await import('../src/capture/perturbation.js' as string);
-      } catch {
-        return 'src/capture/perturbation.ts has not landed';
-      }
-      if (!ad) return 'src/capture/adapter.ts has not landed';
+      const cap = await loadCapture();
+      if (!cap) return 'src/capture/index.ts explain() has not landed';
       const rt = await runtime('simd');
-      const adapter = ad.createAdapter(model as never);
       let res: { map: Float32Array } | null = null;
       return {
         run: async () => {
-          res = await pm.fasterScoreCam(adapter, x as never, LAYER, { maxN: SCORECAM_CHANNELS, batchSize: BATCH, classIndex: cls, runtime: rt, outputSize: [S, S] });
+          res = await cap.explain(model as never, x as never, { method: 'FasterScoreCAM', layer: LAYER, maxN: SCORECAM_CHANNELS, batchSize: BATCH, target: cls, runtime: rt });
         },
         check: () => {
           if (!res || res.map.length !== S * S) throw new Error('explain/scorecam: no 224×224 map');
         },
         wasmBytes: () => tfWasmHeapBytes(tf) + rt.arena.byteLength,
-        note: `Faster Score-CAM, top ${SCORECAM_CHANNELS} channels of ${LAYER}, batches of ${BATCH}`,
+        note: `explain FasterScoreCAM, top ${SCORECAM_CHANNELS} channels of ${LAYER}, batches of ${BATCH}`,
       };
     }),
   });
@@ -205,9 +201,9 @@ export function modelCases(): Case[] {
   cases.push({
     workload: `capture/${MID}/${MODEL}/wasm`, impl: 'simd', bytes: inBytes,
     prepare: modelRow(async ({ tf, model, x, cls }) => {
-      const ad = await loadAdapter();
-      if (!ad) return 'src/capture/adapter.ts has not landed';
-      const adapter = ad.createAdapter(model as never);
+      const cap = await loadCapture();
+      if (!cap) return 'src/capture has not landed';
+      const adapter = cap.createAdapter(model as never);
       const score = oneHotScore(tf, cls);
       return {
         run: () => {
