@@ -64,8 +64,10 @@ function replaceKernel(config: tf.KernelConfig): () => void {
   };
 }
 
-function makeOut(b: AnyBackend, shape: number[], dtype: tf.DataType, values: ArrayLike<number>): tf.TensorInfo {
-  return typeof b.makeOutput === 'function' ? b.makeOutput(shape, dtype, undefined, values) : b.makeTensorInfo(shape, dtype, values);
+// wasm's makeOutput(shape, dtype, offset, values) is its way to create data; cpu also has a
+// makeOutput, with another signature, so pick by backend name.
+function makeOut(b: AnyBackend, backendName: string, shape: number[], dtype: tf.DataType, values: ArrayLike<number>): tf.TensorInfo {
+  return backendName === 'wasm' && typeof b.makeOutput === 'function' ? b.makeOutput(shape, dtype, undefined, values) : b.makeTensorInfo(shape, dtype, values);
 }
 
 /** A kernel for `backendName` that copies its inputs to the cpu backend, runs cpu's kernel and copies back. */
@@ -91,7 +93,7 @@ function cpuDelegate(kernelName: string, backendName: string): tf.KernelConfig |
         const res = cpuKernel.kernelFunc({ inputs: cpuInputs, backend: cpu, attrs });
         const outs = Array.isArray(res) ? res : [res];
         made.push(...outs);
-        const mapped = outs.map((o) => makeOut(b, o.shape, o.dtype, cpu.readSync(o.dataId) as ArrayLike<number>));
+        const mapped = outs.map((o) => makeOut(b, backendName, o.shape, o.dtype, cpu.readSync(o.dataId) as ArrayLike<number>));
         return Array.isArray(res) ? mapped : mapped[0];
       } finally {
         for (const t of made) cpu.disposeData(t.dataId, true);
@@ -106,7 +108,7 @@ function zeroKernel(kernelName: string, backendName: string): tf.KernelConfig {
     backendName,
     kernelFunc: ({ backend, attrs }) => {
       const shape = (attrs as { filterShape: number[] }).filterShape;
-      return makeOut(backend as AnyBackend, shape, 'float32', new Float32Array(shape.reduce((a, b) => a * b, 1)));
+      return makeOut(backend as AnyBackend, backendName, shape, 'float32', new Float32Array(shape.reduce((a, b) => a * b, 1)));
     },
   };
 }
