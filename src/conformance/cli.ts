@@ -1,8 +1,8 @@
 // `camkit conformance FILE [--methods A,B] [--kernels simd|scalar|js] [--backend cpu|wasm]`:
 // argument parsing and I/O around runner.ts, kept apart so tests can run it in-process.
 import { readFileSync } from 'node:fs';
-import { CamkitError } from '../errors.js';
-import { createRuntime, getRuntime, init, KERNEL_CHOICES, type KernelsChoice } from '../runtime/init.js';
+import { CamkitError, NameError } from '../errors.js';
+import { createRuntime, getRuntime, KERNEL_CHOICES, type KernelsChoice } from '../runtime/init.js';
 import { parseGolden } from './golden.js';
 import { formatLine, resolveMethods, runConformance, summary, type Tally } from './runner.js';
 
@@ -49,7 +49,7 @@ export async function conformanceCli(argv: readonly string[], io: CliIO): Promis
   try {
     const args = parseArgs(argv);
     if (args.methods) resolveMethods(args.methods);
-    if (!KERNEL_CHOICES.includes(args.kernels)) await init({ kernels: args.kernels }); // throws NameError
+    if (!KERNEL_CHOICES.includes(args.kernels)) throw new NameError('kernels choice', args.kernels, KERNEL_CHOICES);
     const runtime = args.kernels === 'auto' ? await getRuntime() : await createRuntime(args.kernels);
     let text: string;
     try {

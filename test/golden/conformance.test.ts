@@ -131,6 +131,7 @@ describe('conformance runner', () => {
         [join(dir, 'missing.json')],
         [GOLDEN_PATH, '--methods', 'GradCAMM'],
         [GOLDEN_PATH, '--frobnicate'],
+        [GOLDEN_PATH, '--kernels', 'gpu'],
         [],
       ]) {
         const r = await inProcess(args);
