@@ -564,6 +564,158 @@ function scorecamMaskCases(): Case[] {
   return cases;
 }
 
+// ---------------------------------------------------------------- the stages of gradcam-post, one kernel each
+
+/** Where gradcam-post's time goes at 7×7×2048: each stage alone, data already in kernel memory. */
+function stageCases(): Case[] {
+  const [h, w, c, O] = [7, 7, 2048, OUT];
+  const hw = h * w;
+  const a = rand(hw * c, 61, 0, 1);
+  const wt = rand(c, 62, -0.01, 0.01);
+  const lowres = rand(hw, 63, 0, 1);
+  const big = rand(O * O, 64, 0, 1);
+  const cases: Case[] = [];
+
+  const wsumRef = new Float32Array(hw);
+  for (let p = 0; p < hw; p++) {
+    let t = 0;
+    for (let k = 0; k < c; k++) t += a[p * c + k] * wt[k];
+    wsumRef[p] = Math.max(t, 0);
+  }
+  const wsumW = `channel_wsum/${h}x${w}x${c}`;
+  const wsumBytes = (hw * c + c + hw) * F;
+  for (const flavor of FLAVORS) {
+    cases.push(
+      camkitKernelCase(wsumW, flavor, wsumBytes, 'channel_wsum', (rt, k) => {
+        const { f: [out, av, wv] } = rt.arena.take([hw, hw * c, c]);
+        av.set(a);
+        wv.set(wt);
+        return {
+          run: () => k.channel_wsum!(out, av, wv, 1, hw, c, 1),
+          check: () => expectClose(`${wsumW} ${flavor}`, out, wsumRef, 1e-5),
+          note: 'with ReLU',
+        };
+      }),
+    );
+  }
+  cases.push({
+    workload: wsumW, impl: 'tfjs-wasm-best', bytes: wsumBytes,
+    prepare: () =>
+      tfRow('tfjs-wasm-best', (tf) => {
+        const A2 = tf.tensor2d(a, [hw, c]);
+        const Wt = tf.tensor2d(wt, [c, 1]);
+        const op = () => tf.tidy(() => tf.relu(tf.matMul(A2, Wt)));
+        return {
+          run: () => op().dispose(),
+          check: () => {
+            const t = op();
+            expectClose(`${wsumW} tfjs-wasm-best`, t.dataSync(), wsumRef, 1e-5);
+            t.dispose();
+          },
+          note: 'relu(matMul(A, w))',
+          dispose: () => tf.dispose([A2, Wt]),
+        };
+      }),
+  });
+
+  const rsW = `resize_bilinear/${h}x${w}-${O}x${O}`;
+  const rsBytes = (hw + O * O) * F;
+  const rsRef = Float32Array.from(resizeRef(lowres, h, w, O, O));
+  for (const flavor of FLAVORS) {
+    cases.push(
+      camkitKernelCase(rsW, flavor, rsBytes, 'resize_bilinear', (rt, k) => {
+        const { f: [out, xv, tmp] } = rt.arena.take([O * O, hw, h * O]);
+        xv.set(lowres);
+        return {
+          run: () => k.resize_bilinear!(out, xv, tmp, 1, h, w, O, O, 0),
+          check: () => expectClose(`${rsW} ${flavor}`, out, rsRef, 1e-5),
+        };
+      }),
+    );
+  }
+  cases.push({
+    workload: rsW, impl: 'tfjs-wasm', bytes: rsBytes,
+    prepare: () =>
+      tfRow('tfjs-wasm', (tf) => {
+        const X = tf.tensor4d(lowres, [1, h, w, 1]);
+        const op = () => tf.image.resizeBilinear(X, [O, O], false, true);
+        return {
+          run: () => op().dispose(),
+          check: () => {
+            const t = op();
+            expectClose(`${rsW} tfjs-wasm`, t.dataSync(), rsRef, 1e-5);
+            t.dispose();
+          },
+          dispose: () => X.dispose(),
+        };
+      }),
+  });
+
+  const mmW = `minmax_normalize/${O}x${O}`;
+  const mmBytes = 2 * O * O * F;
+  const mmRef = Float32Array.from(scaleRef(big));
+  for (const flavor of FLAVORS) {
+    cases.push(
+      camkitKernelCase(mmW, flavor, mmBytes, 'minmax_normalize', (rt, k) => {
+        const { f: [xv] } = rt.arena.take([O * O]);
+        // In place: the timed call includes restoring the input (a 200 KB in-cache copy, ~2 µs).
+        return {
+          run: () => {
+            xv.set(big);
+            k.minmax_normalize!(xv, 1, O * O, 1e-7);
+          },
+          check: () => expectClose(`${mmW} ${flavor}`, xv, mmRef, 1e-6, true),
+          note: 'in place, input restored each call',
+        };
+      }),
+    );
+  }
+  cases.push({
+    workload: mmW, impl: 'tfjs-wasm', bytes: mmBytes,
+    prepare: () =>
+      tfRow('tfjs-wasm', (tf) => {
+        const X = tf.tensor2d(big, [O, O]);
+        const op = () =>
+          tf.tidy(() => {
+            const d = tf.sub(X, tf.min(X));
+            return tf.div(d, tf.add(tf.max(d), 1e-7));
+          });
+        return {
+          run: () => op().dispose(),
+          check: () => {
+            const t = op();
+            expectClose(`${mmW} tfjs-wasm`, t.dataSync(), mmRef, 1e-6, true);
+            t.dispose();
+          },
+          dispose: () => X.dispose(),
+        };
+      }),
+  });
+
+  // Not a kernel: the facade's NaN/Inf scan of A and G (src/core/inputs.ts), plain JS over both inputs.
+  const cfW = `check-finite/${h}x${w}x${c}`;
+  cases.push({
+    workload: cfW, impl: 'js', bytes: 2 * hw * c * F,
+    prepare: async () => {
+      let m: typeof import('../src/core/inputs.js');
+      try {
+        m = await import('../src/core/inputs.js' as string);
+      } catch {
+        return 'src/core/inputs.ts has not landed';
+      }
+      const g = rand(hw * c, 65);
+      return {
+        run: () => {
+          m.checkFinite(a, 'activations', 'error');
+          m.checkFinite(g, 'gradients', 'error');
+        },
+        note: 'core/inputs.ts checkFinite(A) + checkFinite(G), as computeCamSync runs it',
+      };
+    },
+  });
+  return cases;
+}
+
 // ---------------------------------------------------------------- readback, limit
 
 function readbackCases(): Case[] {
@@ -610,6 +762,7 @@ export function allCases(): Case[] {
     ...limitCases(),
     ...poolMeanCases(),
     ...gradcamPostCases(),
+    ...stageCases(),
     ...readbackCases(),
     ...upsampleCases(),
     ...fuseCases(),
