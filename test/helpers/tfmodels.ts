@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import { rand } from './flavors.js';
 
 export type Backend = 'cpu' | 'wasm';
@@ -144,7 +145,8 @@ export async function goldenModel(g: Golden, name: string): Promise<tf.LayersMod
 
 export async function nsfwModel(name: 'mobilenet_v2' | 'mobilenet_v2_mid'): Promise<tf.LayersModel | tf.GraphModel> {
   const require = createRequire(import.meta.url);
-  const dir = require.resolve('nsfwjs/package.json').replace(/package\.json$/, `dist/models/${name}`);
+  // nsfwjs' exports map hides its files, so resolve the directory from the repo root.
+  const dir = fileURLToPath(new URL(`../../node_modules/nsfwjs/dist/models/${name}`, import.meta.url));
   const json = require(`${dir}/model.min.js`) as {
     format?: string;
     modelTopology: object;
