@@ -18,12 +18,15 @@ function guidedDims(gbShape: readonly number[], camLen: number): [number, number
   return [n, hw];
 }
 
-const camValues = (cam: Float32Array | CamResult): Float32Array => (cam instanceof Float32Array ? cam : cam.map);
+function camValues(cam: Float32Array | CamResult): Float32Array {
+  const v = cam instanceof Float32Array ? cam : (cam as CamResult | undefined)?.map;
+  if (!(v instanceof Float32Array)) throw new InputError('E_DTYPE', 'the CAM map must be a Float32Array or a CamResult.');
+  return v;
+}
 
 /** gb [N,H,W,3] × cam [N,H,W] → [N,H,W,3], synchronously on a given runtime. */
 export function guidedGradCamSync(rt: Runtime, gb: ArrayInput, cam: Float32Array | CamResult): Float32Array {
   const map = camValues(cam);
-  if (!(map instanceof Float32Array)) throw new InputError('E_DTYPE', 'the CAM map must be a Float32Array or a CamResult.');
   const [n, hw] = guidedDims(describeInput(gb, 'guided backprop'), map.length);
   rt.arena.check([n * hw * 3, n * hw * 3, n * hw]);
   checkFinite(gb.data, 'guided backprop', 'error');
@@ -38,7 +41,7 @@ export function guidedGradCamSync(rt: Runtime, gb: ArrayInput, cam: Float32Array
 /** Guided Grad-CAM: guided backprop (tensor or {data, shape}) × the CAM map at input size. */
 export async function guidedGradCam(gb: InputLike, cam: Float32Array | CamResult): Promise<Float32Array> {
   const rt = await getRuntime();
-  guidedDims(describeInput(gb, 'guided backprop'), camValues(cam)?.length);
+  guidedDims(describeInput(gb, 'guided backprop'), camValues(cam).length);
   return guidedGradCamSync(rt, await readInput(gb, 'guided backprop'), cam);
 }
 

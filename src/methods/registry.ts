@@ -1,6 +1,6 @@
 // The method registry. Names are the golden schema's (pytorch-grad-cam's class names); every lookup
 // is case-insensitive and ignores '-', '_' and spaces, so 'grad-cam++' and 'gradcamplusplus' work.
-import { NameError } from '../errors.js';
+import { InputError, NameError } from '../errors.js';
 import type { CamMethod, MethodName } from './types.js';
 import { gradcam } from './gradcam.js';
 import { gradcampp } from './gradcampp.js';
@@ -54,11 +54,11 @@ export function isCamMethod(name: AnyMethodName): name is MethodName {
   return Object.prototype.hasOwnProperty.call(camMethods, name);
 }
 
-/** The map method of that name (case-insensitive); NameError when unknown or not a map method. */
+/** The map method of that name (case-insensitive); NameError when unknown, E_UNKNOWN_NAME for the guided ones. */
 export function getMethod(name: string): CamMethod {
   const n = methodName(name);
   if (!isCamMethod(n)) {
-    throw new NameError('map method (GuidedBackprop needs camkit/capture; fuse it with guidedGradCam())', n, Object.keys(camMethods));
+    throw new InputError('E_UNKNOWN_NAME', `${n} is not computed from layer activations: take guided backprop from camkit/capture and fuse it with guidedGradCam().`);
   }
   return camMethods[n];
 }

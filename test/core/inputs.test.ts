@@ -7,6 +7,7 @@ import { rand, relErr } from '../helpers/flavors.js';
 import { computeCam, computeCamSync, camSample, type CamArrays } from '../../src/compute.js';
 import { createRuntime } from '../../src/runtime/init.js';
 import { CamkitError, NameError } from '../../src/errors.js';
+import { guidedGradCam, guidedGradCamSync } from '../../src/methods/guided.js';
 
 const shape = [2, 5, 7, 6];
 const size = 2 * 5 * 7 * 6;
@@ -143,5 +144,25 @@ describe('tensors in (duck-typed, cpu backend)', () => {
     expect(await acode(() => computeCam('GradCAM', { activations: a, gradients: wrong }))).toBe('E_SHAPE');
     expect(tf.memory().numTensors).toBe(mid);
     tf.dispose([a, g, w, i32, wrong]);
+  });
+});
+
+describe('guided Grad-CAM inputs', () => {
+  it('validates shapes, accepts tensors without leaks, and equals gb × map', async () => {
+    const rt = await createRuntime('js');
+    const gb = rand(2 * 4 * 5 * 3, 21), map = rand(2 * 4 * 5, 22, 0, 1);
+    expect(code(() => guidedGradCamSync(rt, arr(gb, [2, 4, 5, 3]), map.subarray(1)))).toBe('E_SHAPE');
+    expect(code(() => guidedGradCamSync(rt, arr(gb, [40, 3]), map))).toBe('E_SHAPE');
+    expect(code(() => guidedGradCamSync(rt, arr(gb.subarray(0, 2 * 4 * 5 * 2), [2, 4, 5, 2]), map))).toBe('E_SHAPE');
+    expect(rt.arena.byteLength).toBe(0);
+    const fused = guidedGradCamSync(rt, arr(gb, [2, 4, 5, 3]), map);
+    expect(relErr(fused, Array.from(gb, (v, i) => v * map[Math.floor(i / 3)]))).toBeLessThanOrEqual(1e-7);
+    await tf.setBackend('cpu');
+    const t = tf.tensor4d(gb, [2, 4, 5, 3]);
+    const before = tf.memory().numTensors;
+    expect(Array.from(await guidedGradCam(t, map))).toEqual(Array.from(fused));
+    expect(tf.memory().numTensors).toBe(before);
+    t.dispose();
+    expect(await acode(() => guidedGradCam(t, map))).toBe('E_DISPOSED');
   });
 });
