@@ -1,0 +1,12 @@
+// camkit/metrics: faithfulness and localisation metrics for CAM maps, run through your own tfjs
+// model on any backend (tfjs is a peer dependency here).
+export { confidenceChange } from './confidence.js';
+export type { ConfidenceOptions, ConfidenceResult, ConfidenceVariant } from './confidence.js';
+export { deletionInsertion } from './deletion.js';
+export type { DeletionInsertionOptions, DeletionInsertionResult } from './deletion.js';
+export { road, imputeLinear, percentile } from './road.js';
+export type { RoadOptions, RoadResult } from './road.js';
+export { pointingGame, energyPointingGame } from './pointing.js';
+export type { Box, PointingOptions, PointingResult, EnergyResult } from './pointing.js';
+export { resizeBilinear, trapezoid } from './common.js';
+export type { MetricModel, ScoreMode, MapLike, MapsInput, ScoreOptions } from './common.js';
