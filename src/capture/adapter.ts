@@ -187,6 +187,9 @@ class LayersAdapter implements ModelAdapter {
     private readonly opts: AdapterOptions,
   ) {
     this.m = model as unknown as LayersModelLike;
+    if (!Array.isArray(this.m.inputs) || !Array.isArray(this.m.outputs)) {
+      throw new ModelError('E_MODEL', 'The model is not built yet (a Sequential without inputShape): run predict once or give the first layer an inputShape.');
+    }
     if (this.m.inputs.length !== 1) throw new ModelError('E_MODEL', `camkit explains single-input models; this one has ${this.m.inputs.length} inputs.`);
     // The symbolic tensors of this model's graph (a layer may also have nodes in other models).
     this.reachable = new Set();

@@ -14,6 +14,7 @@ import { adapterOpts, withGuidedRelu } from './guided.js';
 import { makeScore, resolveTargets, type Target } from './targets.js';
 import {
   ablationCam,
+  augSmooth,
   fasterScoreCam,
   isCam,
   scoreCam,
@@ -72,6 +73,12 @@ export interface ExplainOptions extends CamOptions, AdapterOptions {
   std?: number;
   seed?: number;
   maskResize?: 'align-corners' | 'half-pixel';
+  /**
+   * pytorch-grad-cam's aug_smooth: the mean of the maps of 6 augmented inputs (horizontal flip ×
+   * brightness 0.9/1/1.1), each flipped back, with the targets fixed to the clean input's classes.
+   * 7 explanations instead of 1. CAM methods only.
+   */
+  augSmooth?: boolean;
 }
 
 export interface ExplainResult extends Omit<CamResult, 'method'> {
@@ -158,6 +165,9 @@ export async function explain(model: ExplainableModel | ModelAdapter, input: tf.
   const [n, H, W] = input.shape as [number, number, number, number];
   const cam: CamOptions = { ...opts, outputSize: opts.size ?? opts.outputSize ?? [H, W] };
 
+  if (opts.augSmooth && (method === 'GuidedBackprop' || method === 'GuidedGradCAM')) {
+    throw new InputError('E_SHAPE', 'augSmooth applies to CAM maps, not to guided backprop.');
+  }
   if (method === 'GuidedBackprop') return guidedOnly(ad, input, opts, method);
   const layers = opts.layers ? [...opts.layers] : [opts.layer ?? ad.defaultLayer(input)];
 
@@ -213,6 +223,13 @@ export async function explain(model: ExplainableModel | ModelAdapter, input: tf.
       fuse,
       { n, runtime: rt },
     );
+  }
+  if (opts.augSmooth) {
+    // Class targets are fixed to what the clean input chose; function and top-k targets stay as given.
+    const t = opts.target;
+    const fixed = typeof t === 'function' || (typeof t === 'object' && t !== null && 'topK' in t) ? t : Array.from(result.classIndex);
+    const smooth = await augSmooth(input, (xa) => explain(ad, xa, { ...opts, augSmooth: false, target: fixed, onProgress: undefined }), { signal: opts.signal });
+    result.map = smooth.map;
   }
   if (method === 'GuidedGradCAM') {
     checkAbort(opts.signal);

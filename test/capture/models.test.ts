@@ -141,6 +141,28 @@ for (const backend of BACKENDS) {
         }
       });
 
+      it('augSmooth: the mean of the 6 flipped/brightened explanations, flipped back, with the clean targets', async () => {
+        const m = fx[0].model;
+        const clean = await explain(m, x, {});
+        const { value: r, leaked } = await noLeak(() => explain(m, x, { augSmooth: true }));
+        expect(leaked).toBe(0);
+        expect(Array.from(r!.classIndex)).toEqual(Array.from(clean.classIndex));
+        const acc = new Float64Array(r!.map.length);
+        for (const flip of [false, true]) {
+          for (const k of [0.9, 1, 1.1]) {
+            const xa = tf.tidy(() => tf.mul(flip ? tf.reverse(x, 2) : x, k));
+            const e = await explain(m, xa, { target: Array.from(clean.classIndex) });
+            xa.dispose();
+            for (let i = 0; i < acc.length; i++) {
+              const col = i % 16;
+              acc[i] += e.map[flip ? i - col + 15 - col : i] / 6;
+            }
+          }
+        }
+        expect(absErr(r!.map, acc)).toBeLessThan(1e-6);
+        expect(absErr(r!.map, clean.map)).toBeGreaterThan(1e-3);
+      });
+
       it('a function built from a LayersModel captures exactly what the LayersModel adapter captures', async () => {
         const [seq, fn] = [fx[0].model, fx[4].model];
         for (const layer of ['s_conv1', 's_conv3']) {

@@ -116,7 +116,7 @@ describe('weight gradients, guided override, BatchNorm shim, errors (cpu)', () =
     const x = randomInput(1);
     // The tfjs bug the shim works around (if this starts passing, the shim can go).
     expect(() => tf.tidy(() => tf.grad((v: tf.Tensor) => tf.sum(m.apply(v, { training: false }) as tf.Tensor))(x))).toThrow();
-    tf.engine().state.activeTape = null;
+    (tf.engine().state as unknown as { activeTape: unknown }).activeTape = null;
     const before = tf.memory().numTensors;
     const r = createAdapter(m).capture(x, 'f_stem', (o) => makeScore(0, o.shape)(o));
     expect(r.gradients.shape).toEqual([1, 12, 16, 6]);
@@ -130,7 +130,7 @@ describe('weight gradients, guided override, BatchNorm shim, errors (cpu)', () =
   it('a GraphModel that needs executeAsync is a clear ModelError, with no leak', async () => {
     const m = await dynamicGraphModel();
     const x = randomInput(1);
-    for (const fn of [() => explain(m, x, { layer: 'input', target: (o) => o }), () => createAdapter(m).capture(x, 'cnt', (o) => tf.sum(o))]) {
+    for (const fn of [() => explain(m, x, { layer: 'input', target: (o) => o }), () => createAdapter(m).capture(x, 'cnt', (o) => tf.sum(o))] as Array<() => unknown>) {
       const { error, leaked } = await noLeak(fn);
       expect(error).toBeInstanceOf(ModelError);
       expect((error as Error).message).toMatch(/executeAsync/);
