@@ -18,9 +18,10 @@ export function scorecam_masks(
   for (let i = 0; i < count; i++) {
     const k = k0 + i;
     horizontal(rows, a + (<usize>k << 2), h, w, c, W, sx, alignCorners);
-    vertical(plane, rows, h, H, W, sy, alignCorners);
-    normalise(plane, hw, scale);
-    broadcast(out + (<usize>i * <usize>hw * <usize>ci << 2), input, plane, hw, ci);
+    vertical(plane, rows, h, H, W, sy, alignCorners); // sets rangeMin / rangeMax
+    // (up − min)/(max − min + 1e-8): division, not a reciprocal, as torch computes it.
+    const den: f32 = (rangeMax - rangeMin) + <f32>1e-8;
+    broadcast(out + (<usize>i * <usize>hw * <usize>ci << 2), input, plane, hw, ci, rangeMin, den, scale);
   }
 }
 
@@ -57,84 +58,83 @@ function horizontal(rows: usize, a: usize, h: i32, w: i32, c: i32, W: i32, sx: f
   }
 }
 
+// Range of the current mask, found while it is written (one pass fewer over the plane).
+let rangeMin: f32 = 0;
+let rangeMax: f32 = 0;
+
 function vertical(plane: usize, rows: usize, h: i32, H: i32, W: i32, sy: f32, alignCorners: i32): void {
-  for (let y = 0; y < H; y++) {
-    const r = srcIndex(y, sy, alignCorners);
-    const y0 = <i32>r;
-    const y1 = y0 < h - 1 ? y0 + 1 : y0;
-    const l1 = r - <f32>y0;
-    const l0 = <f32>1 - l1;
-    const r0 = rows + (<usize>y0 * <usize>W << 2);
-    const r1 = rows + (<usize>y1 * <usize>W << 2);
-    const o = plane + (<usize>y * <usize>W << 2);
-    let x = 0;
-    if (ASC_FEATURE_SIMD) {
+  let mn = f32.MAX_VALUE, mx = -f32.MAX_VALUE;
+  if (ASC_FEATURE_SIMD) {
+    let vmn = f32x4.splat(f32.MAX_VALUE), vmx = f32x4.splat(-f32.MAX_VALUE);
+    for (let y = 0; y < H; y++) {
+      const r = srcIndex(y, sy, alignCorners);
+      const y0 = <i32>r;
+      const y1 = y0 < h - 1 ? y0 + 1 : y0;
+      const l1 = r - <f32>y0;
+      const l0 = <f32>1 - l1;
+      const r0 = rows + (<usize>y0 * <usize>W << 2);
+      const r1 = rows + (<usize>y1 * <usize>W << 2);
+      const o = plane + (<usize>y * <usize>W << 2);
       const v0 = f32x4.splat(l0), v1 = f32x4.splat(l1);
+      let x = 0;
       for (; x + 4 <= W; x += 4) {
         const b = <usize>x << 2;
-        v128.store(o + b, f32x4.add(f32x4.mul(v0, v128.load(r0 + b)), f32x4.mul(v1, v128.load(r1 + b))));
-      }
-    }
-    for (; x < W; x++) {
-      const b = <usize>x << 2;
-      store<f32>(o + b, l0 * load<f32>(r0 + b) + l1 * load<f32>(r1 + b));
-    }
-  }
-}
-
-// In place: plane = (plane − min)/(max − min + 1e-8) · scale. Division (not a reciprocal) as in torch.
-function normalise(plane: usize, n: i32, scale: f32): void {
-  let mn = load<f32>(plane), mx = mn;
-  let i = 0;
-  if (ASC_FEATURE_SIMD) {
-    if (n >= 4) {
-      let vmn = v128.load(plane), vmx = vmn;
-      for (i = 4; i + 4 <= n; i += 4) {
-        const v = v128.load(plane + (<usize>i << 2));
+        const v = f32x4.add(f32x4.mul(v0, v128.load(r0 + b)), f32x4.mul(v1, v128.load(r1 + b)));
+        v128.store(o + b, v);
         vmn = f32x4.min(vmn, v);
         vmx = f32x4.max(vmx, v);
       }
-      mn = min(min(f32x4.extract_lane(vmn, 0), f32x4.extract_lane(vmn, 1)), min(f32x4.extract_lane(vmn, 2), f32x4.extract_lane(vmn, 3)));
-      mx = max(max(f32x4.extract_lane(vmx, 0), f32x4.extract_lane(vmx, 1)), max(f32x4.extract_lane(vmx, 2), f32x4.extract_lane(vmx, 3)));
+      for (; x < W; x++) {
+        const b = <usize>x << 2;
+        const v = l0 * load<f32>(r0 + b) + l1 * load<f32>(r1 + b);
+        store<f32>(o + b, v);
+        mn = min(mn, v);
+        mx = max(mx, v);
+      }
+    }
+    mn = min(mn, min(min(f32x4.extract_lane(vmn, 0), f32x4.extract_lane(vmn, 1)), min(f32x4.extract_lane(vmn, 2), f32x4.extract_lane(vmn, 3))));
+    mx = max(mx, max(max(f32x4.extract_lane(vmx, 0), f32x4.extract_lane(vmx, 1)), max(f32x4.extract_lane(vmx, 2), f32x4.extract_lane(vmx, 3))));
+  } else {
+    for (let y = 0; y < H; y++) {
+      const r = srcIndex(y, sy, alignCorners);
+      const y0 = <i32>r;
+      const y1 = y0 < h - 1 ? y0 + 1 : y0;
+      const l1 = r - <f32>y0;
+      const l0 = <f32>1 - l1;
+      const r0 = rows + (<usize>y0 * <usize>W << 2);
+      const r1 = rows + (<usize>y1 * <usize>W << 2);
+      const o = plane + (<usize>y * <usize>W << 2);
+      for (let x = 0; x < W; x++) {
+        const b = <usize>x << 2;
+        const v = l0 * load<f32>(r0 + b) + l1 * load<f32>(r1 + b);
+        store<f32>(o + b, v);
+        mn = min(mn, v);
+        mx = max(mx, v);
+      }
     }
   }
-  for (; i < n; i++) {
-    const v = load<f32>(plane + (<usize>i << 2));
-    mn = min(mn, v);
-    mx = max(mx, v);
-  }
-  const den: f32 = (mx - mn) + <f32>1e-8;
-  const scaled = scale != <f32>1;
-  i = 0;
-  if (ASC_FEATURE_SIMD) {
-    const vmn = f32x4.splat(mn), vden = f32x4.splat(den), vs = f32x4.splat(scale);
-    for (; i + 4 <= n; i += 4) {
-      const p = plane + (<usize>i << 2);
-      let m = f32x4.div(f32x4.sub(v128.load(p), vmn), vden);
-      if (scaled) m = f32x4.mul(m, vs);
-      v128.store(p, m);
-    }
-  }
-  for (; i < n; i++) {
-    const p = plane + (<usize>i << 2);
-    let m = (load<f32>(p) - mn) / den;
-    if (scaled) m *= scale;
-    store<f32>(p, m);
-  }
+  rangeMin = mn;
+  rangeMax = mx;
 }
 
-function broadcast(out: usize, input: usize, mask: usize, n: i32, ci: i32): void {
+// out[j][q] = input[j][q] · ((plane[j] − mn)/den · scale), the normalisation fused into the write.
+function broadcast(out: usize, input: usize, plane: usize, n: i32, ci: i32, mn: f32, den: f32, scale: f32): void {
+  const scaled = scale != <f32>1;
   let j = 0;
   if (ASC_FEATURE_SIMD) {
+    const vmn = f32x4.splat(mn), vden = f32x4.splat(den), vs = f32x4.splat(scale);
     if (ci == 1) {
       for (; j + 4 <= n; j += 4) {
         const b = <usize>j << 2;
-        v128.store(out + b, f32x4.mul(v128.load(input + b), v128.load(mask + b)));
+        let m = f32x4.div(f32x4.sub(v128.load(plane + b), vmn), vden);
+        if (scaled) m = f32x4.mul(m, vs);
+        v128.store(out + b, f32x4.mul(v128.load(input + b), m));
       }
     } else if (ci == 3) {
       // 4 RGB pixels = 3 vectors; spread 4 mask values over them with shuffles.
       for (; j + 4 <= n; j += 4) {
-        const m = v128.load(mask + (<usize>j << 2));
+        let m = f32x4.div(f32x4.sub(v128.load(plane + (<usize>j << 2)), vmn), vden);
+        if (scaled) m = f32x4.mul(m, vs);
         const b = <usize>j * 12;
         const m0 = v128.shuffle<f32>(m, m, 0, 0, 0, 1);
         const m1 = v128.shuffle<f32>(m, m, 1, 1, 2, 2);
@@ -145,7 +145,9 @@ function broadcast(out: usize, input: usize, mask: usize, n: i32, ci: i32): void
       }
     } else if ((ci & 3) == 0) {
       for (; j < n; j++) {
-        const v = f32x4.splat(load<f32>(mask + (<usize>j << 2)));
+        let m = (load<f32>(plane + (<usize>j << 2)) - mn) / den;
+        if (scaled) m *= scale;
+        const v = f32x4.splat(m);
         const b = <usize>j * <usize>ci << 2;
         for (let q = 0; q < ci; q += 4) {
           const p = b + (<usize>q << 2);
@@ -155,7 +157,8 @@ function broadcast(out: usize, input: usize, mask: usize, n: i32, ci: i32): void
     }
   }
   for (; j < n; j++) {
-    const m = load<f32>(mask + (<usize>j << 2));
+    let m = (load<f32>(plane + (<usize>j << 2)) - mn) / den;
+    if (scaled) m *= scale;
     const b = <usize>j * <usize>ci << 2;
     for (let q = 0; q < ci; q++) {
       const p = b + (<usize>q << 2);
