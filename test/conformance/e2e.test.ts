@@ -6,11 +6,12 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { conformanceCli } from '../../src/conformance/cli.js';
-import { e2eChecks } from '../../src/conformance/e2e.js';
+import { E2E_TOLERANCES, e2eChecks } from '../../src/conformance/e2e.js';
 import { parseGolden, type GoldenFile } from '../../src/conformance/golden.js';
 import type { CheckLine } from '../../src/conformance/runner.js';
 import { createRuntime } from '../../src/runtime/init.js';
 import { GOLDEN_PATH } from '../helpers/golden.js';
+import tol from '../tolerances.json';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const FILE = '../shared/golden/golden-public.json';
@@ -39,6 +40,18 @@ function checkRun(lines: string[]): void {
 }
 
 describe('conformance --backend', () => {
+  it('uses the tolerances of test/tolerances.json', () => {
+    expect(E2E_TOLERANCES).toMatchObject({
+      logits: tol.e2e_logits_abs,
+      activations: tol.e2e_activations_rel,
+      gradients: tol.e2e_gradients_rel,
+      scores: tol.e2e_scores_rel,
+      guided_backprop: tol.e2e_guided_rel,
+      grayscale_cam: tol.e2e_map_abs,
+      guided_gradcam_deprocessed_uint8: tol.deprocessed_uint8_abs,
+    });
+  });
+
   it('npm run conformance -- FILE --backend wasm exits 0 with every e2e quantity checked', () => {
     const r = spawnSync('npm', ['run', '--silent', 'conformance', '--', FILE, '--backend', 'wasm'], { cwd: root, encoding: 'utf8', timeout: 240_000 });
     expect(r.status, r.stderr).toBe(0);
