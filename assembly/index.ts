@@ -15,3 +15,4 @@ export * from "./minmax_normalize";
 export * from "./resize_bilinear";
 export * from "./resize_nearest";
 export * from "./fuse_guided";
+export * from "./first_nonfinite";

@@ -692,6 +692,27 @@ function stageCases(): Case[] {
       }),
   });
 
+  // The same scan as a kernel over A and G in kernel memory (what the facade could run after copy-in).
+  const fnW = `first_nonfinite/${h}x${w}x${c}x2`;
+  const g2 = rand(hw * c, 65);
+  for (const flavor of FLAVORS) {
+    cases.push(
+      camkitKernelCase(fnW, flavor, 2 * hw * c * F, 'first_nonfinite', (rt, k) => {
+        const { f: [av, gv] } = rt.arena.take([hw * c, hw * c]);
+        av.set(a);
+        gv.set(g2);
+        let r = 0;
+        return {
+          run: () => void (r = (k.first_nonfinite!(av, hw * c) as number) + (k.first_nonfinite!(gv, hw * c) as number)),
+          check: () => {
+            if (r !== -2) throw new Error(`${fnW} ${flavor}: found a non-finite value in finite data`);
+          },
+          note: 'A and G',
+        };
+      }),
+    );
+  }
+
   // Not a kernel: the facade's NaN/Inf scan of A and G (src/core/inputs.ts), plain JS over both inputs.
   const cfW = `check-finite/${h}x${w}x${c}`;
   cases.push({
@@ -703,11 +724,10 @@ function stageCases(): Case[] {
       } catch {
         return 'src/core/inputs.ts has not landed';
       }
-      const g = rand(hw * c, 65);
       return {
         run: () => {
           m.checkFinite(a, 'activations', 'error');
-          m.checkFinite(g, 'gradients', 'error');
+          m.checkFinite(g2, 'gradients', 'error');
         },
         note: 'core/inputs.ts checkFinite(A) + checkFinite(G), as computeCamSync runs it',
       };

@@ -14,6 +14,7 @@ import { fuse_guided_kernel } from './fuse_guided.js';
 import { scorecam_masks_kernel } from './scorecam_masks.js';
 import { colormap_kernel } from './colormap.js';
 import { overlay_kernel } from './overlay.js';
+import { first_nonfinite_kernel } from './first_nonfinite.js';
 
 export const kernelDescriptors = {
   pool_mean: pool_mean_kernel,
@@ -30,6 +31,7 @@ export const kernelDescriptors = {
   scorecam_masks: scorecam_masks_kernel,
   colormap: colormap_kernel,
   overlay: overlay_kernel,
+  first_nonfinite: first_nonfinite_kernel,
 } as const;
 
 type Descriptors = typeof kernelDescriptors;
