@@ -26,10 +26,19 @@ function validate(map: CamMap, Err: typeof InputError | typeof FileError, code: 
   return map;
 }
 
-/** The JSON object of a map (values rounded to float32 precision, ~9 digits). */
+/** The shortest decimal that reads back as the same float32 (keeps files small and exact). */
+function shortF32(v: number): number {
+  for (let p = 1; p < 9; p++) {
+    const d = Number(v.toPrecision(p));
+    if (Math.fround(d) === v) return d;
+  }
+  return Number(v.toPrecision(9));
+}
+
+/** The JSON object of a map; every value reads back as the identical float32. */
 export function mapToJson(map: CamMap): MapJson {
   validate(map, InputError, 'E_SHAPE');
-  return { format: MAP_FORMAT, width: map.width, height: map.height, values: Array.from(map.values) };
+  return { format: MAP_FORMAT, width: map.width, height: map.height, values: Array.from(map.values, shortF32) };
 }
 
 /** Parses a camkit-map/1 JSON text or already-parsed object. */
