@@ -566,8 +566,9 @@ class FunctionAdapter implements ModelAdapter {
     return this.fn(x, hook ?? ((_n, t) => t));
   }
 
-  private check(layer: string): void {
+  private check(layer: string, x: tf.Tensor): void {
     if (layer === INPUT_LAYER) return;
+    if (!this.names) this.discover(x); // the hook names are only known by running the function once
     const names = this.layerNames();
     if (!names.includes(layer)) throw new NameError('layer', layer, [INPUT_LAYER, ...names]);
   }
@@ -579,7 +580,7 @@ class FunctionAdapter implements ModelAdapter {
 
   activations(x: tf.Tensor, layer: string): tf.Tensor {
     checkInput(x);
-    this.check(layer);
+    this.check(layer, x);
     if (layer === INPUT_LAYER) return x.clone();
     return tf.tidy(() => {
       let got: tf.Tensor | null = null;
@@ -594,7 +595,7 @@ class FunctionAdapter implements ModelAdapter {
 
   forwardFrom(x: tf.Tensor, layer: string, a: tf.Tensor): tf.Tensor {
     checkInput(x);
-    this.check(layer);
+    this.check(layer, x);
     if (layer === INPUT_LAYER) return this.predict(a);
     return tf.tidy(() => {
       let done = false;
@@ -610,7 +611,7 @@ class FunctionAdapter implements ModelAdapter {
 
   capture(x: tf.Tensor, layer: string, score: ScoreFn): CaptureResult {
     checkInput(x);
-    this.check(layer);
+    this.check(layer, x);
     if (layer === INPUT_LAYER) {
       const r = this.inputGradient(x, score);
       return { activations: x.clone(), gradients: r.gradients, output: r.output };
