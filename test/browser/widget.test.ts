@@ -1,0 +1,129 @@
+// The script-tag bundle in headless Chromium: renders where the map is hot, runs the SIMD kernels
+// under a CSP with 'wasm-unsafe-eval', falls back to the TypeScript kernels (one warning, same pixels)
+// under script-src 'self'; the ESM entries import in a page. CAMKIT_SCREENSHOT=1 also writes docs/widget.png.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser } from 'playwright-core';
+import { CAN_RUN, ROOT, launch, serve } from './harness.js';
+import { decodePng } from '../../src/render/png.js';
+import { parseMapJson } from '../../src/render/mapfile.js';
+import { renderOverlaySync } from '../../src/render/overlay.js';
+import { createRuntime } from '../../src/runtime/init.js';
+
+const PAGE = `<!doctype html><meta charset="utf-8"><title>t</title>
+<script src="/dist/camkit.widget.js"></script>
+<cam-heatmap id="a" src="/examples/assets/img0.png" map="/examples/assets/img0.gradcam.json" alt="A red square"></cam-heatmap>`;
+
+async function expected() {
+  const png = await decodePng(readFileSync(join(ROOT, 'examples/assets/img0.png')));
+  const map = parseMapJson(readFileSync(join(ROOT, 'examples/assets/img0.gradcam.json'), 'utf8'));
+  const out = renderOverlaySync(map, { width: png.width, height: png.height, data: png.data as Uint8Array }, {}, await createRuntime('js'));
+  let hot = 0;
+  for (let i = 1; i < map.values.length; i++) if (map.values[i] > map.values[hot]) hot = i;
+  // The hottest map cell, in image pixels (the map is 64×48, the image 256×192).
+  const sx = png.width / map.width, sy = png.height / map.height;
+  return { out, hot: { x: Math.floor(((hot % map.width) + 0.5) * sx), y: Math.floor((Math.floor(hot / map.width) + 0.5) * sy) }, png };
+}
+
+describe.skipIf(!CAN_RUN)('widget in headless Chromium', () => {
+  let browser: Browser;
+  let server: Awaited<ReturnType<typeof serve>>;
+  beforeAll(async () => {
+    server = await serve({
+      '/plain.html': { body: PAGE },
+      '/csp-wasm.html': { body: PAGE, headers: { 'content-security-policy': "script-src 'self' 'wasm-unsafe-eval'" } },
+      '/csp-strict.html': { body: PAGE, headers: { 'content-security-policy': "script-src 'self'" } },
+      '/esm.html': { body: '<!doctype html><meta charset="utf-8"><script type="module" src="/esm.js"></script>' },
+      '/esm.js': {
+        body: `import { init, renderHeatmapSync } from '/dist/index.js';
+          import { CamHeatmap } from '/dist/widget.js';
+          const info = await init();
+          window.__esm = { kernels: info.kernels, px: Array.from(renderHeatmapSync({ width: 2, height: 1, values: new Float32Array([0, 1]) }).data),
+            defined: customElements.get('cam-heatmap') === CamHeatmap };`,
+      },
+    });
+    browser = await launch();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  async function render(path: string) {
+    const page = await browser.newPage();
+    const warnings: string[] = [];
+    const errors: string[] = [];
+    page.on('console', (m) => (m.type() === 'warning' ? warnings : m.type() === 'error' ? errors : []).push(m.text()));
+    page.on('pageerror', (e) => errors.push(String(e)));
+    await page.goto(server.url + path);
+    await page.waitForFunction(() => (document.getElementById('a') as unknown as { pixels: unknown })?.pixels, null, { timeout: 30_000 });
+    const r = await page.evaluate(() => {
+      const el = document.getElementById('a') as HTMLElement & { pixels: { width: number; height: number } };
+      const c = el.shadowRoot!.querySelector('canvas.view') as HTMLCanvasElement;
+      const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+      let s = '';
+      for (let i = 0; i < d.length; i++) s += String.fromCharCode(d[i]);
+      const frame = el.shadowRoot!.querySelector('[part="frame"]')!;
+      return {
+        w: c.width, h: c.height, b64: btoa(s),
+        kernels: (window as unknown as { camkit: { activeKernels(): string } }).camkit.activeKernels(),
+        label: frame.getAttribute('aria-label'), role: frame.getAttribute('role'),
+      };
+    });
+    await page.close();
+    return { ...r, px: Uint8Array.from(atob(r.b64), (ch) => ch.charCodeAt(0)), warnings, errors };
+  }
+
+  const maxDiff = (a: Uint8Array, b: Uint8ClampedArray | Uint8Array) => {
+    let d = a.length === b.length ? 0 : Infinity;
+    for (let i = 0; i < a.length && d < Infinity; i++) d = Math.max(d, Math.abs(a[i] - b[i]));
+    return d;
+  };
+
+  it('script tag only: heatmap colours where the map is hot, equal to camkit in Node', async () => {
+    const want = await expected();
+    const r = await render('/plain.html');
+    expect(r.errors, r.errors.join("\n")).toEqual([]);
+    expect([r.w, r.h]).toEqual([256, 192]);
+    expect([r.role, r.label]).toEqual(['img', 'A red square']);
+    expect(['simd', 'scalar']).toContain(r.kernels);
+    expect(maxDiff(r.px, want.out.data)).toBeLessThanOrEqual(1);
+    // Hot spot: jet red dominates over the image; a cold corner is tinted blue.
+    const at = (x: number, y: number, a: Uint8Array | Uint8ClampedArray) => Array.from(a.subarray((y * r.w + x) * 4, (y * r.w + x) * 4 + 4));
+    const [hr, , hb] = at(want.hot.x, want.hot.y, r.px);
+    expect(hr).toBeGreaterThan(hb + 60);
+    const [cr, , cb] = at(r.w - 2, r.h - 2, r.px);
+    const [ir, , ib] = at(r.w - 2, r.h - 2, want.png.data as Uint8Array);
+    expect(cb - cr).toBeGreaterThan(ib - ir + 30);
+  });
+
+  it("CSP script-src 'self' 'wasm-unsafe-eval' runs the SIMD kernels; 'self' alone falls back with one warning and the same pixels", async () => {
+    const simd = await render('/csp-wasm.html');
+    expect(simd.kernels).toBe('simd');
+    expect(simd.warnings.filter((w) => /camkit/.test(w))).toEqual([]);
+    const js = await render('/csp-strict.html');
+    expect(js.kernels).toBe('js');
+    const cw = js.warnings.filter((w) => /camkit/.test(w));
+    expect(cw).toHaveLength(1);
+    expect(cw[0]).toMatch(/wasm-unsafe-eval/);
+    expect(js.errors.filter((e) => !/Content Security Policy|CompileError|unsafe-eval/.test(e))).toEqual([]);
+    expect(maxDiff(js.px, simd.px)).toBeLessThanOrEqual(1);
+  });
+
+  it('ESM: dist/index.js and dist/widget.js import in a page', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${server.url}/esm.html`);
+    const r = await page.waitForFunction(() => (window as unknown as { __esm: unknown }).__esm, null, { timeout: 30_000 });
+    expect(await r.jsonValue()).toEqual({ kernels: 'simd', px: [0, 0, 128, 255, 128, 0, 0, 255], defined: true });
+    await page.close();
+  });
+
+  it.runIf(process.env.CAMKIT_SCREENSHOT === '1')('docs page screenshot → docs/widget.png', async () => {
+    const page = await browser.newPage({ viewport: { width: 960, height: 420 } });
+    await page.goto(`${server.url}/examples/docs-page.html`);
+    await page.waitForFunction(() => ['json', 'png', 'live'].every((id) => (document.getElementById(id) as unknown as { pixels: unknown })?.pixels), null, { timeout: 60_000 });
+    writeFileSync(join(ROOT, 'docs', 'widget.png'), await page.screenshot({ fullPage: true }));
+    await page.close();
+  }, 90_000);
+});
