@@ -90,6 +90,32 @@ describe.each(['cpu', 'wasm'])('golden Score-CAM and Ablation-CAM through TF.js 
   });
 });
 
+describe('any model kind', () => {
+  it('a plain function model (seq_s0 written with tf ops, hooked at conv3) gives the reference scores and maps', async () => {
+    const m = (g.models.seq_s0 as unknown as { weights: { name: string; shape: number[]; values: number[] }[] }).weights;
+    const W = Object.fromEntries(m.map((w) => [w.name, tf.tensor(w.values, w.shape)]));
+    const conv = (x: tf.Tensor4D, l: string) => tf.relu(tf.add(tf.conv2d(x, W[`${l}/kernel`] as tf.Tensor4D, 1, 'same'), W[`${l}/bias`])) as tf.Tensor4D;
+    const pool = (x: tf.Tensor4D) => tf.maxPool(x, 2, 2, 'valid');
+    const fn = (x: tf.Tensor, hook?: (n: string, t: tf.Tensor) => tf.Tensor) => {
+      const h = hook ?? ((_n: string, t: tf.Tensor) => t);
+      const a = h('conv3', conv(pool(conv(pool(conv(x as tf.Tensor4D, 'conv1')), 'conv2')), 'conv3')) as tf.Tensor4D;
+      return tf.add(tf.matMul(tf.mean(a, [1, 2]) as tf.Tensor2D, W['dense/kernel'] as tf.Tensor2D), W['dense/bias']);
+    };
+    const ad = createAdapter(fn, { layerNames: ['conv3'] });
+    for (const c of g.cases.filter((k) => k.model === 'seq_s0').slice(0, 3)) {
+      const x = goldenImage(g, c.image);
+      const s = await scoreCam(ad, x, 'conv3', { classIndex: c.target_class, batchSize: 7, runtime: rt });
+      expect(relErr(s.scores, c.methods.ScoreCAM.extra!.scores as number[])).toBeLessThanOrEqual(tol.e2e_scores_rel);
+      expect(absErr(s.map, c.methods.ScoreCAM.grayscale_cam.values)).toBeLessThanOrEqual(tol.e2e_map_abs);
+      const a = await ablationCam(ad, x, 'conv3', { classIndex: c.target_class, runtime: rt });
+      expect(relErr(a.scores, (c.methods.AblationCAM.extra as { ablated_scores: number[] }).ablated_scores)).toBeLessThanOrEqual(tol.e2e_scores_rel);
+      expect(absErr(a.map, c.methods.AblationCAM.grayscale_cam.values)).toBeLessThanOrEqual(tol.e2e_map_abs);
+      x.dispose();
+    }
+    tf.dispose(Object.values(W));
+  });
+});
+
 describe('perturbation behaviour (cpu)', () => {
   const c = byId('res_s1/img1/block_out/c0');
 
