@@ -1,4 +1,4 @@
-import { hadd } from "./inline/simd";
+import { hadd, relu32 } from "./inline/simd";
 
 // Element-wise gradient × activation, summed over channels (one contiguous row per position):
 // mode 0: Σ g·a (HiResCAM); 1: Σ relu(g·a) (Grad-CAM ElementWise); 2: Σ relu(g)·a (Layer-CAM).
@@ -58,7 +58,7 @@ function reduce1(g: usize, a: usize, c: i32): f32 {
   }
   for (; k < c; k++) {
     const o = <usize>k << 2;
-    s += max<f32>(load<f32>(g + o) * load<f32>(a + o), 0);
+    s += relu32(load<f32>(g + o) * load<f32>(a + o));
   }
   return s;
 }
@@ -82,7 +82,7 @@ function reduce2(g: usize, a: usize, c: i32): f32 {
   }
   for (; k < c; k++) {
     const o = <usize>k << 2;
-    s += max<f32>(load<f32>(g + o), 0) * load<f32>(a + o);
+    s += relu32(load<f32>(g + o)) * load<f32>(a + o);
   }
   return s;
 }

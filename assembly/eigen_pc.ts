@@ -127,11 +127,51 @@ function build(x: usize, a: usize, g: usize, len: i32): void {
   }
 }
 
-// Subtracts each channel's mean (f64, position order); returns max |X|.
+// Subtracts each channel's mean (f64, position order); returns max |X|. Channels go 16 at a time
+// (one cache line per row) in SIMD: with a row stride of c floats, channel-by-channel walks hit the
+// same L1 set on every row when c is a large power of two.
 function centre(x: usize, hw: i32, c: i32): f64 {
   const stride = <usize>c << 2;
   let m: f64 = 0;
-  for (let k = 0; k < c; k++) {
+  let k = 0;
+  if (ASC_FEATURE_SIMD) {
+    const n = f64x2.splat(<f64>hw);
+    let vm = f32x4.splat(0);
+    for (; k + 16 <= c; k += 16) {
+      let a0 = f64x2.splat(0), a1 = f64x2.splat(0), a2 = f64x2.splat(0), a3 = f64x2.splat(0);
+      let a4 = f64x2.splat(0), a5 = f64x2.splat(0), a6 = f64x2.splat(0), a7 = f64x2.splat(0);
+      let p = x + (<usize>k << 2);
+      for (let i = 0; i < hw; i++) {
+        const v0 = v128.load(p), v1 = v128.load(p, 16), v2 = v128.load(p, 32), v3 = v128.load(p, 48);
+        a0 = f64x2.add(a0, f64x2.promote_low_f32x4(v0));
+        a1 = f64x2.add(a1, promoteHigh(v0));
+        a2 = f64x2.add(a2, f64x2.promote_low_f32x4(v1));
+        a3 = f64x2.add(a3, promoteHigh(v1));
+        a4 = f64x2.add(a4, f64x2.promote_low_f32x4(v2));
+        a5 = f64x2.add(a5, promoteHigh(v2));
+        a6 = f64x2.add(a6, f64x2.promote_low_f32x4(v3));
+        a7 = f64x2.add(a7, promoteHigh(v3));
+        p += stride;
+      }
+      a0 = f64x2.div(a0, n); a1 = f64x2.div(a1, n); a2 = f64x2.div(a2, n); a3 = f64x2.div(a3, n);
+      a4 = f64x2.div(a4, n); a5 = f64x2.div(a5, n); a6 = f64x2.div(a6, n); a7 = f64x2.div(a7, n);
+      p = x + (<usize>k << 2);
+      for (let i = 0; i < hw; i++) {
+        const r0 = subMean(v128.load(p), a0, a1);
+        const r1 = subMean(v128.load(p, 16), a2, a3);
+        const r2 = subMean(v128.load(p, 32), a4, a5);
+        const r3 = subMean(v128.load(p, 48), a6, a7);
+        v128.store(p, r0);
+        v128.store(p, r1, 16);
+        v128.store(p, r2, 32);
+        v128.store(p, r3, 48);
+        vm = f32x4.max(vm, f32x4.max(f32x4.max(f32x4.abs(r0), f32x4.abs(r1)), f32x4.max(f32x4.abs(r2), f32x4.abs(r3))));
+        p += stride;
+      }
+    }
+    m = <f64>max<f32>(max<f32>(f32x4.extract_lane(vm, 0), f32x4.extract_lane(vm, 1)), max<f32>(f32x4.extract_lane(vm, 2), f32x4.extract_lane(vm, 3)));
+  }
+  for (; k < c; k++) {
     let s: f64 = 0;
     let p = x + (<usize>k << 2);
     for (let i = 0; i < hw; i++) {
@@ -148,6 +188,15 @@ function centre(x: usize, hw: i32, c: i32): f64 {
     }
   }
   return m;
+}
+
+// Four f32 lanes minus two f64x2 means, rounded back to f32 (= the twin's f32(x − m)).
+@inline function subMean(v: v128, lo: v128, hi: v128): v128 {
+  return v128.shuffle<f32>(
+    f32x4.demote_f64x2_zero(f64x2.sub(f64x2.promote_low_f32x4(v), lo)),
+    f32x4.demote_f64x2_zero(f64x2.sub(promoteHigh(v), hi)),
+    0, 1, 4, 5,
+  );
 }
 
 // Multiplies x by 2^−e, e the smallest integer with 2^e ≥ m (read off the f64 bits), so max|x|
@@ -203,26 +252,70 @@ function transposeStep(v: usize, x: usize, u: usize, hw: i32, c: i32): f64 {
   let nn: f64 = 0, dot: f64 = 0, vv: f64 = 0;
   let k = 0;
   if (ASC_FEATURE_SIMD) {
-    for (; k + 4 <= c; k += 4) {
-      let lo = f64x2.splat(0), hi = f64x2.splat(0);
+    // 16 channels (one cache line per row) at a time, for the reason given at centre().
+    for (; k + 16 <= c; k += 16) {
+      let a0 = f64x2.splat(0), a1 = f64x2.splat(0), a2 = f64x2.splat(0), a3 = f64x2.splat(0);
+      let a4 = f64x2.splat(0), a5 = f64x2.splat(0), a6 = f64x2.splat(0), a7 = f64x2.splat(0);
       let p = x + (<usize>k << 2);
       for (let i = 0; i < hw; i++) {
-        const xv = v128.load(p);
         const up = f64x2.splat(<f64>load<f32>(u + (<usize>i << 2)));
-        lo = f64x2.add(lo, f64x2.mul(f64x2.promote_low_f32x4(xv), up));
-        hi = f64x2.add(hi, f64x2.mul(promoteHigh(xv), up));
+        const v0 = v128.load(p), v1 = v128.load(p, 16), v2 = v128.load(p, 32), v3 = v128.load(p, 48);
+        a0 = f64x2.add(a0, f64x2.mul(f64x2.promote_low_f32x4(v0), up));
+        a1 = f64x2.add(a1, f64x2.mul(promoteHigh(v0), up));
+        a2 = f64x2.add(a2, f64x2.mul(f64x2.promote_low_f32x4(v1), up));
+        a3 = f64x2.add(a3, f64x2.mul(promoteHigh(v1), up));
+        a4 = f64x2.add(a4, f64x2.mul(f64x2.promote_low_f32x4(v2), up));
+        a5 = f64x2.add(a5, f64x2.mul(promoteHigh(v2), up));
+        a6 = f64x2.add(a6, f64x2.mul(f64x2.promote_low_f32x4(v3), up));
+        a7 = f64x2.add(a7, f64x2.mul(promoteHigh(v3), up));
         p += stride;
       }
+      // Fold the column sums into |v'|², v'·v, |v|² in channel order (as the scalar loop and the
+      // twin do), storing each as the new v. Lane extracts and scalar loads on purpose: a version
+      // with load64_zero/store64_lane and lane-wise f64x2 sums intermittently never met tol, in
+      // Node 20 (cause not pinned down; fresh runtimes behaved differently, so possibly a tier-up).
       const o = v + (<usize>k << 2);
-      // Same order of the n/d/v sums as the scalar loop below.
-      const s0 = f64x2.extract_lane(lo, 0), s1 = f64x2.extract_lane(lo, 1);
-      const s2 = f64x2.extract_lane(hi, 0), s3 = f64x2.extract_lane(hi, 1);
-      const v0 = <f64>load<f32>(o), v1 = <f64>load<f32>(o, 4), v2 = <f64>load<f32>(o, 8), v3 = <f64>load<f32>(o, 12);
-      nn += s0 * s0; dot += s0 * v0; vv += v0 * v0;
-      nn += s1 * s1; dot += s1 * v1; vv += v1 * v1;
-      nn += s2 * s2; dot += s2 * v2; vv += v2 * v2;
-      nn += s3 * s3; dot += s3 * v3; vv += v3 * v3;
-      v128.store(o, v128.shuffle<f32>(f32x4.demote_f64x2_zero(lo), f32x4.demote_f64x2_zero(hi), 0, 1, 4, 5));
+      let s0: f64, s1: f64, q0: f64, q1: f64;
+      s0 = f64x2.extract_lane(a0, 0); s1 = f64x2.extract_lane(a0, 1);
+      q0 = <f64>load<f32>(o, 0); q1 = <f64>load<f32>(o, 4);
+      nn += s0 * s0; dot += s0 * q0; vv += q0 * q0;
+      nn += s1 * s1; dot += s1 * q1; vv += q1 * q1;
+      store<f32>(o, <f32>s0, 0); store<f32>(o, <f32>s1, 4);
+      s0 = f64x2.extract_lane(a1, 0); s1 = f64x2.extract_lane(a1, 1);
+      q0 = <f64>load<f32>(o, 8); q1 = <f64>load<f32>(o, 12);
+      nn += s0 * s0; dot += s0 * q0; vv += q0 * q0;
+      nn += s1 * s1; dot += s1 * q1; vv += q1 * q1;
+      store<f32>(o, <f32>s0, 8); store<f32>(o, <f32>s1, 12);
+      s0 = f64x2.extract_lane(a2, 0); s1 = f64x2.extract_lane(a2, 1);
+      q0 = <f64>load<f32>(o, 16); q1 = <f64>load<f32>(o, 20);
+      nn += s0 * s0; dot += s0 * q0; vv += q0 * q0;
+      nn += s1 * s1; dot += s1 * q1; vv += q1 * q1;
+      store<f32>(o, <f32>s0, 16); store<f32>(o, <f32>s1, 20);
+      s0 = f64x2.extract_lane(a3, 0); s1 = f64x2.extract_lane(a3, 1);
+      q0 = <f64>load<f32>(o, 24); q1 = <f64>load<f32>(o, 28);
+      nn += s0 * s0; dot += s0 * q0; vv += q0 * q0;
+      nn += s1 * s1; dot += s1 * q1; vv += q1 * q1;
+      store<f32>(o, <f32>s0, 24); store<f32>(o, <f32>s1, 28);
+      s0 = f64x2.extract_lane(a4, 0); s1 = f64x2.extract_lane(a4, 1);
+      q0 = <f64>load<f32>(o, 32); q1 = <f64>load<f32>(o, 36);
+      nn += s0 * s0; dot += s0 * q0; vv += q0 * q0;
+      nn += s1 * s1; dot += s1 * q1; vv += q1 * q1;
+      store<f32>(o, <f32>s0, 32); store<f32>(o, <f32>s1, 36);
+      s0 = f64x2.extract_lane(a5, 0); s1 = f64x2.extract_lane(a5, 1);
+      q0 = <f64>load<f32>(o, 40); q1 = <f64>load<f32>(o, 44);
+      nn += s0 * s0; dot += s0 * q0; vv += q0 * q0;
+      nn += s1 * s1; dot += s1 * q1; vv += q1 * q1;
+      store<f32>(o, <f32>s0, 40); store<f32>(o, <f32>s1, 44);
+      s0 = f64x2.extract_lane(a6, 0); s1 = f64x2.extract_lane(a6, 1);
+      q0 = <f64>load<f32>(o, 48); q1 = <f64>load<f32>(o, 52);
+      nn += s0 * s0; dot += s0 * q0; vv += q0 * q0;
+      nn += s1 * s1; dot += s1 * q1; vv += q1 * q1;
+      store<f32>(o, <f32>s0, 48); store<f32>(o, <f32>s1, 52);
+      s0 = f64x2.extract_lane(a7, 0); s1 = f64x2.extract_lane(a7, 1);
+      q0 = <f64>load<f32>(o, 56); q1 = <f64>load<f32>(o, 60);
+      nn += s0 * s0; dot += s0 * q0; vv += q0 * q0;
+      nn += s1 * s1; dot += s1 * q1; vv += q1 * q1;
+      store<f32>(o, <f32>s0, 56); store<f32>(o, <f32>s1, 60);
     }
   }
   for (; k < c; k++) {

