@@ -168,6 +168,10 @@ export async function explain(model: ExplainableModel | ModelAdapter, input: tf.
   if (opts.augSmooth && (method === 'GuidedBackprop' || method === 'GuidedGradCAM')) {
     throw new InputError('E_SHAPE', 'augSmooth applies to CAM maps, not to guided backprop.');
   }
+  const outSize = opts.size ?? opts.outputSize;
+  if (method === 'GuidedGradCAM' && outSize && (outSize[0] !== input.shape[1] || outSize[1] !== input.shape[2])) {
+    throw new InputError('E_SHAPE', 'GuidedGradCAM needs maps at the input size: leave `size` unset.');
+  }
   if (method === 'GuidedBackprop') return guidedOnly(ad, input, opts, method);
   const layers = opts.layers ? [...opts.layers] : [opts.layer ?? ad.defaultLayer(input)];
 

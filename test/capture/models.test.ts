@@ -141,6 +141,23 @@ for (const backend of BACKENDS) {
         }
       });
 
+      it('a single-unit sigmoid head is scored with sum(y) (oneHot refuses depth 1)', async () => {
+        const m = tf.sequential({
+          layers: [
+            tf.layers.conv2d({ inputShape: [12, 16, 3], filters: 4, kernelSize: 3, activation: 'relu', name: 'u_conv' }),
+            tf.layers.globalAveragePooling2d({}),
+            tf.layers.dense({ units: 1, activation: 'sigmoid' }),
+          ],
+        });
+        const { value: r, leaked, error } = await noLeak(() => explain(m, x, { method: 'GradCAMPlusPlus' }));
+        expect(error).toBeUndefined();
+        expect(leaked).toBe(0);
+        expect(r!.layer).toBe('u_conv');
+        expect(Array.from(r!.classIndex)).toEqual([0, 0]);
+        expect(Array.from(r!.score)).toEqual(Array.from(r!.output));
+        m.dispose();
+      });
+
       it('augSmooth: the mean of the 6 flipped/brightened explanations, flipped back, with the clean targets', async () => {
         const m = fx[0].model;
         const clean = await explain(m, x, {});
