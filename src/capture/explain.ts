@@ -302,16 +302,35 @@ async function gradientCam(
       // Per-sample targets follow the batch slice; validated against the real output shape.
       const target = Array.isArray(opts.target) ? opts.target.slice(s, s + count) : opts.target;
       const score = (out: tf.Tensor) => makeScore(target, out.shape, { on: opts.scoreOn })(out);
-      cap = ad.capture(xs, layer, score);
+      if (method === 'EigenCAM') {
+        // No gradients needed: the forward to A, then only the part after it for the output.
+        const A = ad.activations(xs, layer);
+        try {
+          cap = { activations: A, gradients: tf.tensor1d([], 'float32'), output: ad.forwardFrom(xs, layer, A) };
+        } catch (e) {
+          A.dispose();
+          throw e;
+        }
+        // Validates the target against the real output, as a capture would.
+        if (target !== undefined && typeof target !== 'function') {
+          const out = cap.output;
+          tf.tidy(() => {
+            makeScore(target, out.shape)(out);
+          });
+        }
+      } else {
+        cap = ad.capture(xs, layer, score);
+      }
       if (cap.activations.rank !== 4) {
         throw new ModelError('E_MODEL', `Layer '${layer}' outputs [${cap.activations.shape.join(', ')}]; CAM methods need a 4-D [N, H, W, C] feature map.`);
       }
-      const [a, g] = await Promise.all([readF32(cap.activations), readF32(cap.gradients)]);
+      const [a, g] = await Promise.all([readF32(cap.activations), method === 'EigenCAM' ? null : readF32(cap.gradients)]);
       const sub = { ...opts, target };
       heads.push(await headFrom(cap.output, sub, count));
       checkAbort(opts.signal);
       const shape = cap.activations.shape;
-      parts.push(computeCamSync(rt, method, { activations: { data: a, shape }, gradients: { data: g, shape }, inputSize: [x.shape[1]!, x.shape[2]!] }, cam));
+      const inputs = { activations: { data: a, shape }, inputSize: [x.shape[1]!, x.shape[2]!] as [number, number] };
+      parts.push(computeCamSync(rt, method, g ? { ...inputs, gradients: { data: g, shape } } : inputs, cam));
       tick();
     } finally {
       if (cap) tf.dispose([cap.activations, cap.gradients, cap.output]);

@@ -12,7 +12,7 @@ import { BACKENDS, functionalModel, nestedModel, noLeak, randomInput, sequential
 import { tinyGraphModel } from '../helpers/tinygraph.js';
 import tol from '../tolerances.json';
 
-const METHODS = ['GradCAM', 'HiResCAM', 'GradCAMElementWise', 'GradCAMPlusPlus', 'XGradCAM', 'LayerCAM', 'EigenGradCAM', 'GuidedGradCAM'] as const;
+const METHODS = ['GradCAM', 'HiResCAM', 'GradCAMElementWise', 'GradCAMPlusPlus', 'XGradCAM', 'LayerCAM', 'EigenCAM', 'EigenGradCAM', 'GuidedGradCAM'] as const;
 
 interface Fixture {
   name: string;
