@@ -9,16 +9,18 @@ import { ptr, type F32, type KernelDescriptor, type WasmExports } from './types.
 export function minmax_normalize(x: F32, n: number, len: number, eps: number): void {
   for (let b = 0; b < n; b++) {
     const o = b * len;
-    let lo = Infinity;
-    for (let i = 0; i < len; i++) lo = Math.min(lo, x[o + i]);
-    let hi = -Infinity;
+    let lo = Infinity, hi = -Infinity;
     for (let i = 0; i < len; i++) {
-      x[o + i] -= lo; // rounded to f32 on store, like numpy's f32 array
+      lo = Math.min(lo, x[o + i]);
       hi = Math.max(hi, x[o + i]);
     }
-    const d = Math.fround(eps + hi);
+    // ±0 ties depend on the visiting order in the wasm kernels: + 0 makes both +0 everywhere.
+    lo += 0;
+    hi += 0;
+    // f32 subtraction rounds monotonically, so max(x − lo) is exactly fround(hi − lo).
+    const d = Math.fround(eps + Math.fround(hi - lo));
     if (d === 0) x.fill(0, o, o + len);
-    else for (let i = 0; i < len; i++) x[o + i] /= d;
+    else for (let i = 0; i < len; i++) x[o + i] = Math.fround(x[o + i] - lo) / d;
   }
 }
 
