@@ -1,0 +1,52 @@
+// `camkit eval` in-process on a handful of images: the table's numbers are present and in range.
+import { describe, expect, it, vi } from 'vitest';
+import { main } from '../../src/cli/camkit.js';
+import { table } from '../../src/cli/eval.js';
+
+describe('camkit eval', () => {
+  it('prints one row per method with metrics in their ranges (--json), and a markdown table', async () => {
+    const out: string[] = [];
+    const err: string[] = [];
+    const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => (out.push(String(s)), true));
+    const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => (err.push(String(s)), true));
+    let code: number;
+    try {
+      code = await main(['eval', '--n', '8', '--method', 'gradcam,EigenCAM', '--json', '--quiet', '--steps', '5']);
+    } finally {
+      o.mockRestore();
+      e.mockRestore();
+    }
+    expect(err.join('')).toBe('');
+    expect(code).toBe(0);
+    const j = JSON.parse(out.join(''));
+    expect(j.n).toBe(8);
+    expect(j.scores).toBe('sigmoid');
+    expect(j.rows.map((r: { method: string }) => r.method)).toEqual(['GradCAM', 'EigenCAM']);
+    for (const r of j.rows) {
+      for (const k of ['pointing', 'energy', 'increase', 'deletion', 'insertion']) {
+        expect(r[k]).toBeGreaterThanOrEqual(0);
+        expect(r[k]).toBeLessThanOrEqual(1);
+      }
+      expect(r.averageDrop).toBeGreaterThanOrEqual(0);
+      expect(r.msPerImage).toBeGreaterThan(0);
+      // a useful map deletes the evidence faster than it inserts it
+      expect(r.insertion).toBeGreaterThan(r.deletion);
+    }
+    const md = table(j.rows, { model: 'm', n: 8, seed: 1, backend: 'wasm', scores: 'sigmoid', steps: 5, total: 1 });
+    expect(md.split('\n')[0]).toMatch(/^\| Method \| Pointing game/);
+    expect(md).toMatch(/\| GradCAM \| \d\.\d{3} \|/);
+  });
+
+  it('rejects an unknown method with a suggestion and a bad --n', async () => {
+    const err: string[] = [];
+    const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => (err.push(String(s)), true));
+    try {
+      expect(await main(['eval', '--method', 'scorecma'])).toBe(1);
+      expect(await main(['eval', '--n', '0'])).toBe(1);
+    } finally {
+      e.mockRestore();
+    }
+    expect(err[0]).toMatch(/Did you mean 'ScoreCAM'/);
+    expect(err[1]).toMatch(/--n must be an integer ≥ 1/);
+  });
+});
