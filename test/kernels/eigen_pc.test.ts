@@ -22,7 +22,7 @@ function reference(a: ArrayLike<number>, g: ArrayLike<number> | null, hw: number
     for (let p = 0; p < hw; p++) s += X[p * c + i] * X[p * c + j];
     return s;
   }));
-  const V = Array.from({ length: c }, (_, i) => Array.from({ length: c }, (_, j) => (i === j ? 1 : 0)));
+  const V: number[][] = Array.from({ length: c }, (_, i) => Array.from({ length: c }, (_, j) => (i === j ? 1 : 0)));
   let diag = 0;
   for (let i = 0; i < c; i++) diag += A[i][i] ** 2;
   for (let sweep = 0; sweep < 100; sweep++) {
