@@ -21,13 +21,16 @@ function blend(out: usize, map: usize, img: usize, n: i32, lut: usize, opacity: 
   if (ASC_FEATURE_SIMD) {
     const k255 = f32x4.splat(255);
     const max = i32x4.splat(255);
+    const zero = i32x4.splat(0);
     const va = i16x8.splat(<i16>a);
     const vb = i16x8.splat(<i16>(256 - a));
     const half = i16x8.splat(128);
     const alphaMask = i32x4.splat(0xff000000);
     for (; i + 4 <= n; i += 4) {
       const off = <usize>i << 2;
-      const idx = i32x4.min_u(i32x4.trunc_sat_f32x4_u(f32x4.mul(v128.load(map + off), k255)), max);
+      // Signed truncation then clamp: lutIndex's semantics (NaN and negatives → 0, ≥ 255 → 255); V8 emits
+      // one instruction for trunc_sat_s but a long sequence for trunc_sat_u (performance.md §6.2).
+      const idx = i32x4.min_s(i32x4.max_s(i32x4.trunc_sat_f32x4_s(f32x4.mul(v128.load(map + off), k255)), zero), max);
       let c = i32x4.splat(load<u32>(lut + (<usize>i32x4.extract_lane(idx, 0) << 2)));
       c = i32x4.replace_lane(c, 1, load<u32>(lut + (<usize>i32x4.extract_lane(idx, 1) << 2)));
       c = i32x4.replace_lane(c, 2, load<u32>(lut + (<usize>i32x4.extract_lane(idx, 2) << 2)));
@@ -72,7 +75,8 @@ function showCam(out: usize, map: usize, img: usize, n: i32, lut: usize, w: f32)
     for (let i = 0; i < n; i++) {
       const off = <usize>i << 2;
       const t = mix(lut + (<usize>lutIndex(load<f32>(map + off)) << 2), img + off, inv, vw, vv);
-      const q = m > <f32>0 ? i32x4.trunc_sat_f32x4_u(f32x4.mul(f32x4.div(t, vmax), k255)) : i32x4.splat(0);
+      // RGB lanes are in [0, 255] here (t ≤ m), where signed and unsigned truncation agree.
+      const q = m > <f32>0 ? i32x4.trunc_sat_f32x4_s(f32x4.mul(f32x4.div(t, vmax), k255)) : i32x4.splat(0);
       store<u32>(out + off, (i32x4.extract_lane(q, 0) & 255) | ((i32x4.extract_lane(q, 1) & 255) << 8) | ((i32x4.extract_lane(q, 2) & 255) << 16) | 0xff000000);
     }
     return;
@@ -95,8 +99,9 @@ function showCam(out: usize, map: usize, img: usize, n: i32, lut: usize, w: f32)
 
 // @ts-ignore: decorator
 @inline function mix(lp: usize, ip: usize, k: v128, w: v128, v: v128): v128 {
-  const h = f32x4.div(f32x4.convert_i32x4_u(i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(v128.load32_zero(lp)))), k);
-  const p = f32x4.div(f32x4.convert_i32x4_u(i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(v128.load32_zero(ip)))), k);
+  // Bytes widened to i32 are ≥ 0, so the signed convert (one instruction; the unsigned one is emulated) is exact.
+  const h = f32x4.div(f32x4.convert_i32x4_s(i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(v128.load32_zero(lp)))), k);
+  const p = f32x4.div(f32x4.convert_i32x4_s(i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(v128.load32_zero(ip)))), k);
   return f32x4.add(f32x4.mul(w, h), f32x4.mul(v, p));
 }
 
