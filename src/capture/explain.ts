@@ -157,6 +157,10 @@ export async function explain(model: ExplainableModel | ModelAdapter, input: tf.
   if (opts.batchSize !== undefined && !(Number.isInteger(opts.batchSize) && opts.batchSize > 0)) {
     throw new InputError('E_SHAPE', `batchSize must be a positive integer, got ${String(opts.batchSize)}.`);
   }
+  // A per-sample list must match the batch (batches are sliced per chunk, which would hide a mismatch).
+  if (Array.isArray(opts.target) && opts.target.length !== input.shape[0]) {
+    throw new ModelError('E_TARGET', `${opts.target.length} target classes for a batch of ${input.shape[0]}.`);
+  }
   const fuse = opts.fuse ?? 'mean';
   if (fuse !== 'mean' && fuse !== 'max-tanh') throw new InputError('E_UNKNOWN_NAME', `fuse must be 'mean' or 'max-tanh', got '${String(fuse)}'.`);
   checkAbort(opts.signal);

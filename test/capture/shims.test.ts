@@ -160,6 +160,7 @@ describe('weight gradients, guided override, BatchNorm shim, errors (cpu)', () =
       [() => explain(m, x, { method: 'GradKAM' }), 'E_UNKNOWN_NAME', /GradCAM/],
       [() => explain(m, x, { target: 9 }), 'E_TARGET'],
       [() => explain(m, x, { target: [0] }), 'E_TARGET'],
+      [() => explain(m, x, { target: [0, 1, 2], batchSize: 1 }), 'E_TARGET', /3 target classes for a batch of 2/],
       [() => explain(m, x, { target: { rank: 0 } }), 'E_TARGET'],
       [() => explain(m, x, { layer: 's_gap' }), 'E_MODEL', /4-D/],
       [() => explain(m, x3, {}), 'E_SHAPE'],
