@@ -662,13 +662,20 @@ class FunctionAdapter implements ModelAdapter {
     return seen;
   }
 
+  private readonly defaults = new Map<string, string>();
+
   defaultLayer(x: tf.Tensor): string {
     checkInput(x);
+    // One dry run per input shape, not per call.
+    const key = x.shape.join('x');
+    const hit = this.defaults.get(key);
+    if (hit) return hit;
     const seen = this.discover(x);
     const pick = lastFeatureMap(
       seen.map((s) => s.name),
       (n) => seen.find((s) => s.name === n)!.shape,
     );
+    this.defaults.set(key, pick ?? INPUT_LAYER);
     return pick ?? INPUT_LAYER;
   }
 }
