@@ -2,7 +2,7 @@
 // low-resolution map and the final map. computeCam reads tensors asynchronously and then runs
 // computeCamSync, which does everything in one synchronous arena plan: validate, plan all buffers
 // (inputs, weights, method scratch, low-res map, post-processing), copy in, compute, copy out.
-import { InputError, CamkitError } from './errors.js';
+import { InputError, ModelError } from './errors.js';
 import type { KernelFlavor } from './kernels/types.js';
 import { getRuntime, type Runtime } from './runtime/init.js';
 import { getMethod } from './methods/registry.js';
@@ -120,9 +120,9 @@ function plan(method: string, inputs: CamInputs<unknown>, opts: CamOptions): { p
     numClasses = s[1];
     const ci = inputs.classIndex;
     const list = typeof ci === 'number' ? [ci] : ci;
-    if (!list || (list.length !== 1 && list.length !== n)) throw new InputError('E_TARGET', `classIndex must be one class or one per image (${n}).`);
+    if (!list || (list.length !== 1 && list.length !== n)) throw new ModelError('E_TARGET', `classIndex must be one class or one per image (${n}).`);
     for (const k of list) {
-      if (!Number.isInteger(k) || k < 0 || k >= numClasses) throw new CamkitError('E_TARGET', `classIndex ${k} is out of range for ${numClasses} classes.`);
+      if (!Number.isInteger(k) || k < 0 || k >= numClasses) throw new ModelError('E_TARGET', `classIndex ${k} is out of range for ${numClasses} classes.`);
     }
   }
   if (m.needs.includes('scores')) {
