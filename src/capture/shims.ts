@@ -189,12 +189,13 @@ export function asModelError(e: unknown, what: string): unknown {
   cleanupTape();
   if (e instanceof ModelError || (e as { code?: string })?.code) return e;
   const msg = String((e as Error)?.message ?? e);
+  // First: 'Cannot compute gradient: gradient function not found for X' is a missing op gradient.
+  if (/not registered for backend|gradient function not found/i.test(msg)) {
+    return new ModelError('E_MODEL', `${what}: ${msg}`, { cause: e });
+  }
   if (/Cannot compute gradient|encloses all operations/i.test(msg)) {
     // tfjs's wording is about f, x and y; say it in the caller's terms
     return new ModelError('E_MODEL', `${what}: the score does not depend on this layer (no gradient path from the layer to the output). ${msg}`, { cause: e });
-  }
-  if (/not registered for backend|gradient function not found/i.test(msg)) {
-    return new ModelError('E_MODEL', `${what}: ${msg}`, { cause: e });
   }
   return e;
 }
