@@ -170,6 +170,25 @@ function centre(x: usize, hw: i32, c: i32): f64 {
       }
     }
     m = <f64>max<f32>(max<f32>(f32x4.extract_lane(vm, 0), f32x4.extract_lane(vm, 1)), max<f32>(f32x4.extract_lane(vm, 2), f32x4.extract_lane(vm, 3)));
+  } else {
+    // Scalar build: four channels per walk down the rows.
+    for (; k + 4 <= c; k += 4) {
+      let s0: f64 = 0, s1: f64 = 0, s2: f64 = 0, s3: f64 = 0;
+      let p = x + (<usize>k << 2);
+      for (let i = 0; i < hw; i++) {
+        s0 += <f64>load<f32>(p); s1 += <f64>load<f32>(p, 4); s2 += <f64>load<f32>(p, 8); s3 += <f64>load<f32>(p, 12);
+        p += stride;
+      }
+      s0 /= <f64>hw; s1 /= <f64>hw; s2 /= <f64>hw; s3 /= <f64>hw;
+      p = x + (<usize>k << 2);
+      for (let i = 0; i < hw; i++) {
+        const q0 = <f32>(<f64>load<f32>(p) - s0), q1 = <f32>(<f64>load<f32>(p, 4) - s1);
+        const q2 = <f32>(<f64>load<f32>(p, 8) - s2), q3 = <f32>(<f64>load<f32>(p, 12) - s3);
+        store<f32>(p, q0); store<f32>(p, q1, 4); store<f32>(p, q2, 8); store<f32>(p, q3, 12);
+        m = max<f64>(m, <f64>max<f32>(max<f32>(abs<f32>(q0), abs<f32>(q1)), max<f32>(abs<f32>(q2), abs<f32>(q3))));
+        p += stride;
+      }
+    }
   }
   for (; k < c; k++) {
     let s: f64 = 0;
@@ -316,6 +335,25 @@ function transposeStep(v: usize, x: usize, u: usize, hw: i32, c: i32): f64 {
       nn += s0 * s0; dot += s0 * q0; vv += q0 * q0;
       nn += s1 * s1; dot += s1 * q1; vv += q1 * q1;
       store<f32>(o, <f32>s0, 56); store<f32>(o, <f32>s1, 60);
+    }
+  } else {
+    // Scalar build: four channels per walk down the rows, folded in channel order as below.
+    for (; k + 4 <= c; k += 4) {
+      let s0: f64 = 0, s1: f64 = 0, s2: f64 = 0, s3: f64 = 0;
+      let p = x + (<usize>k << 2);
+      for (let i = 0; i < hw; i++) {
+        const ui = <f64>load<f32>(u + (<usize>i << 2));
+        s0 += <f64>load<f32>(p) * ui; s1 += <f64>load<f32>(p, 4) * ui;
+        s2 += <f64>load<f32>(p, 8) * ui; s3 += <f64>load<f32>(p, 12) * ui;
+        p += stride;
+      }
+      const o = v + (<usize>k << 2);
+      const q0 = <f64>load<f32>(o), q1 = <f64>load<f32>(o, 4), q2 = <f64>load<f32>(o, 8), q3 = <f64>load<f32>(o, 12);
+      nn += s0 * s0; dot += s0 * q0; vv += q0 * q0;
+      nn += s1 * s1; dot += s1 * q1; vv += q1 * q1;
+      nn += s2 * s2; dot += s2 * q2; vv += q2 * q2;
+      nn += s3 * s3; dot += s3 * q3; vv += q3 * q3;
+      store<f32>(o, <f32>s0); store<f32>(o, <f32>s1, 4); store<f32>(o, <f32>s2, 8); store<f32>(o, <f32>s3, 12);
     }
   }
   for (; k < c; k++) {
