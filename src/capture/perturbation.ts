@@ -158,13 +158,13 @@ async function targets(ctx: Ctx): Promise<{ classIndex: Int32Array; original: Fl
   const o = await readF32(out);
   const req: Target = ctx.opts.target ?? ctx.opts.classIndex ?? 'top1';
   if (typeof req === 'function' || (typeof req === 'object' && req !== null && 'topK' in req && (req as { topK: number }).topK !== 1)) {
-    throw new InputError('E_TARGET', 'Perturbation methods explain one class per image: pass a class index, one per image, \'top1\' or {rank}.');
+    throw new ModelError('E_TARGET', 'Perturbation methods explain one class per image: pass a class index, one per image, \'top1\' or {rank}.');
   }
-  if (Array.isArray(req) && req.length !== 1 && req.length !== ctx.n) throw new InputError('E_TARGET', `classIndex must be one class or one per image (${ctx.n}).`);
+  if (Array.isArray(req) && req.length !== 1 && req.length !== ctx.n) throw new ModelError('E_TARGET', `classIndex must be one class or one per image (${ctx.n}).`);
   const list = Array.isArray(req) && req.length === 1 ? req[0] : req;
   if (typeof list === 'number' || Array.isArray(list)) {
     for (const k of typeof list === 'number' ? [list] : list) {
-      if (!Number.isInteger(k) || k < 0 || k >= numClasses) throw new InputError('E_TARGET', `Target class ${k} is out of range for ${numClasses} classes.`);
+      if (!Number.isInteger(k) || k < 0 || k >= numClasses) throw new ModelError('E_TARGET', `Target class ${k} is out of range for ${numClasses} classes.`);
     }
   }
   const resolved = resolveTargets(list as Target, o, ctx.n, numClasses);
@@ -173,7 +173,7 @@ async function targets(ctx: Ctx): Promise<{ classIndex: Int32Array; original: Fl
   for (let i = 0; i < ctx.n; i++) {
     const row = o.subarray(i * numClasses, (i + 1) * numClasses);
     const k = resolved[i]?.[0];
-    if (k === undefined || !Number.isInteger(k) || k < 0 || k >= numClasses) throw new InputError('E_TARGET', `Target class ${k} is out of range for ${numClasses} classes.`);
+    if (k === undefined || !Number.isInteger(k) || k < 0 || k >= numClasses) throw new ModelError('E_TARGET', `Target class ${k} is out of range for ${numClasses} classes.`);
     classIndex[i] = k;
     original[i] = targetScore(row, k, ctx.opts.scoreWeights === 'probability');
   }
