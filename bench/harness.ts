@@ -28,6 +28,11 @@ export interface Row {
 /** A prepared benchmark: `run` is the timed call; everything else happens outside the clock. */
 export interface Prepared {
   run: () => unknown;
+  /**
+   * A cheaper call that warms the same code paths (tfjs kernels, wasm tier-up) for rows where one
+   * `run` takes many seconds; when given it replaces the warm-up runs and `check` follows the first sample.
+   */
+  warmup?: () => unknown;
   /** Bytes of WebAssembly memory in use, read after sampling. */
   wasmBytes?: () => number;
   /** Called once after a warm-up call; throws when the result is wrong (a fast wrong kernel is no result). */
@@ -76,21 +81,36 @@ export interface Measured {
 /** Warm-up (≥ 1 call and ≥ warmupMs, so V8 tiers wasm up to TurboFan), then timed samples. */
 export async function measure(p: Prepared, o: MeasureOptions): Promise<Measured> {
   // A call that returns a promise is awaited inside the clock; sync calls are not, to keep µs rows honest.
-  const first = p.run();
-  const isAsync = first instanceof Promise;
-  if (isAsync) await first;
-  p.check?.();
-  const call = isAsync ? async () => void (await p.run()) : () => void p.run();
-  let calls = 1;
-  const t0 = now();
-  while (now() - t0 < o.warmupMs) {
-    if (isAsync) await call();
-    else call();
-    calls++;
-  }
-  const perCall = Math.max((now() - t0) / Math.max(calls - 1, 1), 1e-6);
-  const reps = Math.max(1, Math.ceil(o.sampleMs / perCall));
+  let isAsync: boolean;
+  let reps = 1;
   const samples: number[] = [];
+  if (p.warmup) {
+    const w = p.warmup();
+    if (w instanceof Promise) await w;
+    const s = now();
+    const r = p.run();
+    isAsync = r instanceof Promise;
+    if (isAsync) await r;
+    samples.push(now() - s);
+    p.check?.();
+  } else {
+    const first = p.run();
+    isAsync = first instanceof Promise;
+    if (isAsync) await first;
+    p.check?.();
+  }
+  const call = isAsync ? async () => void (await p.run()) : () => void p.run();
+  if (!p.warmup) {
+    let calls = 1;
+    const t0 = now();
+    while (now() - t0 < o.warmupMs) {
+      if (isAsync) await call();
+      else call();
+      calls++;
+    }
+    const perCall = Math.max((now() - t0) / Math.max(calls - 1, 1), 1e-6);
+    reps = Math.max(1, Math.ceil(o.sampleMs / perCall));
+  }
   let peakHeap = process.memoryUsage().heapUsed;
   const start = now();
   while (samples.length < o.minSamples || (samples.length < o.maxSamples && now() - start < o.budgetMs)) {

@@ -39,7 +39,7 @@ function parseArgs(argv: string[]): Args {
   return a;
 }
 
-export async function runBench(cases: Case[], a: Args, log = (s: string) => process.stdout.write(s)): Promise<Row[]> {
+export async function runBench(cases: Case[], a: Args, log = (s: string) => process.stdout.write(s), onRow?: (rows: Row[]) => void): Promise<Row[]> {
   const rows: Row[] = [];
   const budgetMs = a.budgetS * 1000;
   const opts = {
@@ -82,6 +82,7 @@ export async function runBench(cases: Case[], a: Args, log = (s: string) => proc
         ...(p.note ? { note: p.note } : {}),
       };
       rows.push(row);
+      onRow?.(rows);
       const bw = c.bytes > 0 ? gbps(row).toFixed(1) : '';
       log(
         `${label} ${fmtMs(m.median_ms).padStart(10)} ${fmtMs(m.p10_ms).padStart(10)} ${fmtMs(m.p90_ms).padStart(10)} ` +
@@ -104,9 +105,11 @@ async function main(): Promise<void> {
     for (const c of cases) console.log(`${c.workload} ${c.impl}`);
     return;
   }
-  const rows = await runBench(cases, a);
+  // The JSON is rewritten after every row, so a run stopped part-way still leaves its rows.
+  const save = (rows: Row[]) => a.json && writeFileSync(a.json, JSON.stringify(rows, null, 1) + '\n');
+  const rows = await runBench(cases, a, undefined, save);
   if (a.json) {
-    writeFileSync(a.json, JSON.stringify(rows, null, 1) + '\n');
+    save(rows);
     console.log(`wrote ${rows.length} rows to ${a.json}`);
   }
 }
