@@ -4,7 +4,8 @@ import { promoteHigh, relu32 } from "./inline/simd";
 // α = g²/(2g² + S_k·g³ + 1e-6), α = 0 where g == 0; out[k] = Σ_p relu(g)·α.
 // Per-element terms are f32 (the reference evaluates them on float32 arrays); the sums over p
 // accumulate in f64, column by column in position order, exactly as the twin does, so every
-// flavor gives the same bits. Channels go four at a time (one f32x4, two f64x2 accumulators).
+// flavor gives the same bits. Channels go four at a time (one f32x4 and two f64x2 accumulators in
+// SIMD, four scalar accumulators in the scalar build) so each walk down the rows serves four columns.
 export function gradcampp_weights(out: usize, g: usize, a: usize, tmp: usize, n: i32, hw: i32, c: i32): void {
   const img = <usize>hw * <usize>c << 2;
   for (let b = 0; b < n; b++) {
