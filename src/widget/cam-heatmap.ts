@@ -329,7 +329,7 @@ export class CamHeatmap extends Base {
       return await runLive({
         tf,
         model: this.#modelObj ?? this.getAttribute('model'),
-        image: image as ImageData,
+        image,
         method: this.method,
         layer: this.layer || undefined,
         target: this.target,

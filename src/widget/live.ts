@@ -1,7 +1,8 @@
 // Live mode: run a CAM method in the page with tfjs. The widget never imports tfjs; it uses the tf
 // object handed to it (property `tf`) or the page's global `tf`, and the capture entry, loaded on demand.
 import { CamkitError } from '../errors.js';
-import type { CamMap } from '../render/types.js';
+import { toImageData } from '../render/canvas.js';
+import type { CamMap, RGBAImage } from '../render/types.js';
 
 /** What live mode needs from the capture entry (src/capture/index.ts). */
 export interface CaptureModule {
@@ -31,7 +32,7 @@ export interface TfLike {
 export interface LiveOptions {
   tf: TfLike;
   model: unknown;
-  image: ImageData;
+  image: RGBAImage;
   method: string;
   layer?: string;
   target?: number;
@@ -64,7 +65,7 @@ export async function runLive(o: LiveOptions): Promise<CamMap> {
   const [h, w] = [shape?.[1] ?? o.image.height, shape?.[2] ?? o.image.width];
   const tf = o.tf as TfLike & Record<string, (...a: unknown[]) => unknown>;
   const x = tf.tidy(() => {
-    const px = tf.browser.fromPixels(o.image);
+    const px = tf.browser.fromPixels(toImageData(o.image));
     const sized = tf.image.resizeBilinear(px, [h as number, w as number]);
     return tf.expandDims(tf.div(tf.cast(sized, 'float32'), 255), 0);
   }) as T;
