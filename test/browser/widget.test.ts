@@ -34,6 +34,14 @@ describe.skipIf(!CAN_RUN)('widget in headless Chromium', () => {
       '/plain.html': { body: PAGE },
       '/csp-wasm.html': { body: PAGE, headers: { 'content-security-policy': "script-src 'self' 'wasm-unsafe-eval'" } },
       '/csp-strict.html': { body: PAGE, headers: { 'content-security-policy': "script-src 'self'" } },
+      '/live.html': {
+        body: `<!doctype html><meta charset="utf-8">
+          <script>window.__progress = []; document.addEventListener('progress', (e) => e.detail && window.__progress.push([e.target.id, e.detail.done, e.detail.total]), true);</script>
+          <script src="/node_modules/@tensorflow/tfjs/dist/tf.min.js"></script><script src="/dist/camkit.widget.js"></script>
+          <cam-heatmap id="pre" src="/examples/assets/img0.png" map="/examples/assets/img0.gradcam.json"></cam-heatmap>
+          <cam-heatmap id="live" src="/examples/assets/img0.png" model="/examples/assets/seq_s0/model.json" layer="conv3" target="0"></cam-heatmap>
+          <cam-heatmap id="score" src="/examples/assets/img0.png" model="/examples/assets/seq_s0/model.json" layer="conv3" target="0" method="ScoreCAM"></cam-heatmap>`,
+      },
       '/esm.html': { body: '<!doctype html><meta charset="utf-8"><script type="module" src="/esm.js"></script>' },
       '/esm.js': {
         body: `import { init, renderHeatmapSync } from '/dist/index.js';
@@ -110,6 +118,30 @@ describe.skipIf(!CAN_RUN)('widget in headless Chromium', () => {
     expect(js.errors.filter((e) => !/Content Security Policy|CompileError|unsafe-eval/.test(e))).toEqual([]);
     expect(maxDiff(js.px, simd.px)).toBeLessThanOrEqual(1);
   });
+
+  it('live mode: loads camkit.capture.js beside the widget, Grad-CAM equals the precomputed map; Score-CAM reports progress', async () => {
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(String(e)));
+    await page.goto(`${server.url}/live.html`);
+    await page.waitForFunction(() => ['pre', 'live', 'score'].every((id) => (document.getElementById(id) as unknown as { pixels: unknown }).pixels), null, { timeout: 90_000 });
+    const r = await page.evaluate(() => {
+      const px = (id: string) => Array.from((document.getElementById(id) as unknown as { pixels: { data: Uint8ClampedArray } }).pixels.data);
+      const scripts = Array.from(document.scripts, (s) => s.src.replace(location.origin, ''));
+      return { pre: px('pre'), live: px('live'), progress: (window as unknown as { __progress: number[][] }).__progress, scripts };
+    });
+    await page.close();
+    expect(errors).toEqual([]);
+    expect(r.scripts).toContain('/dist/camkit.capture.js');
+    let d = 0;
+    for (let i = 0; i < r.pre.length; i++) d = Math.max(d, Math.abs(r.pre[i] - r.live[i]));
+    // webgl float maps differ from pytorch-grad-cam's by < 1e-3: at most one LUT step (≤ 4 levels of
+    // jet), halved by the 0.5 blend, plus rounding.
+    expect(d).toBeLessThanOrEqual(3);
+    const score = r.progress.filter((p) => p[0] === 'score');
+    expect(score.length).toBeGreaterThan(0);
+    expect(score[score.length - 1][1]).toBe(score[score.length - 1][2]);
+  }, 120_000);
 
   it('ESM: dist/index.js and dist/widget.js import in a page', async () => {
     const page = await browser.newPage();
