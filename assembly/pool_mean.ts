@@ -1,79 +1,102 @@
 // Gradient pooling: out[n][k] = mean over the hw positions of g[n][p][k] (NHWC, channel innermost).
 //
-// Two loop orders, picked by shape (performance.md §2.1): for C ≤ 1024 a column-blocked loop keeps
-// 4×4 channels in registers across all rows; for larger C the 4·C-byte row stride thrashes L1 sets,
-// so a row-streaming loop accumulates whole rows into `out` instead.
+// Two loop orders, picked by shape (performance.md §2.1): usually a column-blocked loop keeps 16
+// channels in registers across all rows; for C > 1024 with few rows the 4·C-byte row stride
+// thrashes L1 sets, so a row-streaming loop accumulates whole rows into `out` instead.
+// Precision: f32 partial sums run over blocks of at most BLOCK rows and are then added in f64, so the
+// error grows with BLOCK, not with hw (a plain f32 running sum drifts by ~hw·ε on large maps).
+const BLOCK = 64;
+
 export function pool_mean(out: usize, g: usize, n: i32, hw: i32, c: i32): void {
-  const inv: f32 = hw > 0 ? <f32>1.0 / <f32>hw : <f32>0.0;
+  const inv: f64 = hw > 0 ? 1.0 / <f64>hw : 0.0;
   const img = <usize>hw * <usize>c << 2;
   for (let b = 0; b < n; b++) {
     const gb = g + <usize>b * img;
     const ob = out + (<usize>b * <usize>c << 2);
-    if (c > 1024) poolRows(ob, gb, hw, c, inv);
+    if (c > 1024 && hw <= BLOCK) poolRows(ob, gb, hw, c, <f32>inv);
     else poolColumns(ob, gb, hw, c, inv);
   }
 }
 
-function poolColumns(out: usize, g: usize, hw: i32, c: i32, inv: f32): void {
+function poolColumns(out: usize, g: usize, hw: i32, c: i32, inv: f64): void {
   const stride = <usize>c << 2;
   let k = 0;
   if (ASC_FEATURE_SIMD) {
-    const vinv = f32x4.splat(inv);
-    for (; k + 16 <= c; k += 16) {
-      let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
+    const vinv = f64x2.splat(inv);
+    for (; k + 8 <= c; k += 8) {
+      let t0 = f64x2.splat(0), t1 = f64x2.splat(0), t2 = f64x2.splat(0), t3 = f64x2.splat(0);
       let p = g + (<usize>k << 2);
-      for (let i = 0; i < hw; i++) {
-        a0 = f32x4.add(a0, v128.load(p));
-        a1 = f32x4.add(a1, v128.load(p, 16));
-        a2 = f32x4.add(a2, v128.load(p, 32));
-        a3 = f32x4.add(a3, v128.load(p, 48));
-        p += stride;
+      for (let i0 = 0; i0 < hw; i0 += BLOCK) {
+        const i1 = min(hw, i0 + BLOCK);
+        let a0 = f32x4.splat(0), a1 = f32x4.splat(0), b0 = f32x4.splat(0), b1 = f32x4.splat(0);
+        let i = i0;
+        // Two rows per step so each 4-lane group has two independent add chains.
+        for (; i + 2 <= i1; i += 2) {
+          a0 = f32x4.add(a0, v128.load(p));
+          a1 = f32x4.add(a1, v128.load(p, 16));
+          b0 = f32x4.add(b0, v128.load(p + stride));
+          b1 = f32x4.add(b1, v128.load(p + stride, 16));
+          p += stride << 1;
+        }
+        if (i < i1) {
+          a0 = f32x4.add(a0, v128.load(p));
+          a1 = f32x4.add(a1, v128.load(p, 16));
+          p += stride;
+        }
+        t0 = f64x2.add(t0, f64x2.add(f64x2.promote_low_f32x4(a0), f64x2.promote_low_f32x4(b0)));
+        t1 = f64x2.add(t1, f64x2.add(f64x2.promote_low_f32x4(v128.shuffle<u32>(a0, a0, 2, 3, 0, 1)), f64x2.promote_low_f32x4(v128.shuffle<u32>(b0, b0, 2, 3, 0, 1))));
+        t2 = f64x2.add(t2, f64x2.add(f64x2.promote_low_f32x4(a1), f64x2.promote_low_f32x4(b1)));
+        t3 = f64x2.add(t3, f64x2.add(f64x2.promote_low_f32x4(v128.shuffle<u32>(a1, a1, 2, 3, 0, 1)), f64x2.promote_low_f32x4(v128.shuffle<u32>(b1, b1, 2, 3, 0, 1))));
       }
+      const lo = f32x4.demote_f64x2_zero(f64x2.mul(t0, vinv));
+      const hi = f32x4.demote_f64x2_zero(f64x2.mul(t1, vinv));
+      const lo2 = f32x4.demote_f64x2_zero(f64x2.mul(t2, vinv));
+      const hi2 = f32x4.demote_f64x2_zero(f64x2.mul(t3, vinv));
       const o = out + (<usize>k << 2);
-      v128.store(o, f32x4.mul(a0, vinv));
-      v128.store(o, f32x4.mul(a1, vinv), 16);
-      v128.store(o, f32x4.mul(a2, vinv), 32);
-      v128.store(o, f32x4.mul(a3, vinv), 48);
-    }
-    for (; k + 4 <= c; k += 4) {
-      let a0 = f32x4.splat(0);
-      let p = g + (<usize>k << 2);
-      for (let i = 0; i < hw; i++) {
-        a0 = f32x4.add(a0, v128.load(p));
-        p += stride;
-      }
-      v128.store(out + (<usize>k << 2), f32x4.mul(a0, vinv));
+      v128.store(o, v128.shuffle<u32>(lo, hi, 0, 1, 4, 5));
+      v128.store(o, v128.shuffle<u32>(lo2, hi2, 0, 1, 4, 5), 16);
     }
   } else {
     for (; k + 4 <= c; k += 4) {
-      let a0: f32 = 0, a1: f32 = 0, a2: f32 = 0, a3: f32 = 0;
+      let t0: f64 = 0, t1: f64 = 0, t2: f64 = 0, t3: f64 = 0;
       let p = g + (<usize>k << 2);
-      for (let i = 0; i < hw; i++) {
-        a0 += load<f32>(p);
-        a1 += load<f32>(p, 4);
-        a2 += load<f32>(p, 8);
-        a3 += load<f32>(p, 12);
-        p += stride;
+      for (let i0 = 0; i0 < hw; i0 += BLOCK) {
+        const i1 = min(hw, i0 + BLOCK);
+        let a0: f32 = 0, a1: f32 = 0, a2: f32 = 0, a3: f32 = 0;
+        for (let i = i0; i < i1; i++) {
+          a0 += load<f32>(p);
+          a1 += load<f32>(p, 4);
+          a2 += load<f32>(p, 8);
+          a3 += load<f32>(p, 12);
+          p += stride;
+        }
+        t0 += <f64>a0; t1 += <f64>a1; t2 += <f64>a2; t3 += <f64>a3;
       }
       const o = out + (<usize>k << 2);
-      store<f32>(o, a0 * inv);
-      store<f32>(o, a1 * inv, 4);
-      store<f32>(o, a2 * inv, 8);
-      store<f32>(o, a3 * inv, 12);
+      store<f32>(o, <f32>(t0 * inv));
+      store<f32>(o, <f32>(t1 * inv), 4);
+      store<f32>(o, <f32>(t2 * inv), 8);
+      store<f32>(o, <f32>(t3 * inv), 12);
     }
   }
-  // Tail channels (c % 4, or c % 16 leftovers in scalar form).
+  // Tail channels (c % 8 in SIMD form, c % 4 in scalar form).
   for (; k < c; k++) {
-    let a: f32 = 0;
+    let t: f64 = 0;
     let p = g + (<usize>k << 2);
-    for (let i = 0; i < hw; i++) {
-      a += load<f32>(p);
-      p += stride;
+    for (let i0 = 0; i0 < hw; i0 += BLOCK) {
+      const i1 = min(hw, i0 + BLOCK);
+      let a: f32 = 0;
+      for (let i = i0; i < i1; i++) {
+        a += load<f32>(p);
+        p += stride;
+      }
+      t += <f64>a;
     }
-    store<f32>(out + (<usize>k << 2), a * inv);
+    store<f32>(out + (<usize>k << 2), <f32>(t * inv));
   }
 }
 
+// Only for hw ≤ BLOCK, so the f32 running sum in `out` stays within one block.
 function poolRows(out: usize, g: usize, hw: i32, c: i32, inv: f32): void {
   memory.fill(out, 0, <usize>c << 2);
   let p = g;

@@ -30,4 +30,18 @@ describe('pool_mean', async () => {
       }
     }
   });
+
+  it('stays accurate on large maps (f32 partial sums per block, f64 across blocks)', () => {
+    // 112×112 positions with a large common offset: a plain f32 running sum drifts by ~1e-5 here.
+    const hw = 112 * 112, c = 9;
+    const g = rand(hw * c, 3, 0.5, 1.5);
+    const exact = new Float64Array(c);
+    for (let p = 0; p < hw; p++) for (let k = 0; k < c; k++) exact[k] += g[p * c + k] / hw;
+    for (const rt of Object.values(rts)) {
+      const { f: [out, gv] } = rt.arena.take([c, hw * c]);
+      gv.set(g);
+      rt.kernels.pool_mean(out, gv, 1, hw, c);
+      expect(relErr(out, exact)).toBeLessThan(1e-6);
+    }
+  });
 });
