@@ -58,10 +58,30 @@ canvas.legend{display:block;width:100%;height:16px;margin-top:4px}
 @media (prefers-reduced-motion: reduce){canvas.view{transition:none}}
 `;
 
+// A constructed stylesheet is not subject to a page's style-src CSP (an inline <style> is), so pages
+// with a strict CSP still get the element's styles. Built on first use, shared by every instance.
+let sheet: CSSStyleSheet | null = null;
+function adoptStyles(root: ShadowRoot): boolean {
+  try {
+    if (!sheet) {
+      const s = new CSSStyleSheet();
+      s.replaceSync(CSS);
+      sheet = s;
+    }
+    root.adoptedStyleSheets = [sheet];
+    return true;
+  } catch {
+    return false; // no constructable stylesheets (older WebViews): fall back to a <style> element
+  }
+}
+
 // Without a DOM (SSR, Node) the class still evaluates; only define() needs customElements.
 const Base: typeof HTMLElement = (globalThis as { HTMLElement?: typeof HTMLElement }).HTMLElement ?? (class {} as unknown as typeof HTMLElement);
 
 export class CamHeatmap extends Base {
+  /** The element's shadow stylesheet text (for docs and tests). */
+  static readonly styles = CSS;
+
   static get observedAttributes(): readonly string[] {
     return ATTRS;
   }
@@ -103,7 +123,7 @@ export class CamHeatmap extends Base {
     const root = this.attachShadow({ mode: 'open' });
     this.#root = root;
     root.innerHTML =
-      `<style>${CSS}</style>` +
+      (adoptStyles(root) ? '' : `<style>${CSS}</style>`) +
       `<div class="frame" part="frame" role="img"><canvas class="view pending" part="canvas" aria-hidden="true"></canvas>` +
       `<progress part="progress" hidden></progress><div class="status" part="status" role="status" aria-live="polite"></div></div>` +
       `<div class="controls" part="controls"><label part="opacity-label" for="o">Heatmap opacity</label>` +

@@ -33,7 +33,7 @@ describe.skipIf(!CAN_RUN)('widget in headless Chromium', () => {
     server = await serve({
       '/plain.html': { body: PAGE },
       '/csp-wasm.html': { body: PAGE, headers: { 'content-security-policy': "script-src 'self' 'wasm-unsafe-eval'" } },
-      '/csp-strict.html': { body: PAGE, headers: { 'content-security-policy': "script-src 'self'" } },
+      '/csp-strict.html': { body: PAGE, headers: { 'content-security-policy': "default-src 'self'; script-src 'self'; style-src 'self'" } },
       '/live.html': {
         body: `<!doctype html><meta charset="utf-8">
           <script>window.__progress = []; document.addEventListener('progress', (e) => e.detail && window.__progress.push([e.target.id, e.detail.done, e.detail.total]), true);</script>
@@ -77,6 +77,8 @@ describe.skipIf(!CAN_RUN)('widget in headless Chromium', () => {
         w: c.width, h: c.height, b64: btoa(s),
         kernels: (window as unknown as { camkit: { activeKernels(): string } }).camkit.activeKernels(),
         label: frame.getAttribute('aria-label'), role: frame.getAttribute('role'),
+        // The shadow styles apply even under style-src 'self' (constructed stylesheet, not inline <style>).
+        controlsDisplay: getComputedStyle(el.shadowRoot!.querySelector('[part="controls"]')!).display,
       };
     });
     await page.close();
@@ -112,6 +114,7 @@ describe.skipIf(!CAN_RUN)('widget in headless Chromium', () => {
     expect(simd.warnings.filter((w) => /camkit/.test(w))).toEqual([]);
     const js = await render('/csp-strict.html');
     expect(js.kernels).toBe('js');
+    expect(js.controlsDisplay).toBe('flex');
     const cw = js.warnings.filter((w) => /camkit/.test(w));
     expect(cw).toHaveLength(1);
     expect(cw[0]).toMatch(/wasm-unsafe-eval/);
@@ -128,7 +131,7 @@ describe.skipIf(!CAN_RUN)('widget in headless Chromium', () => {
     const r = await page.evaluate(() => {
       const px = (id: string) => Array.from((document.getElementById(id) as unknown as { pixels: { data: Uint8ClampedArray } }).pixels.data);
       const scripts = Array.from(document.scripts, (s) => s.src.replace(location.origin, ''));
-      return { pre: px('pre'), live: px('live'), progress: (window as unknown as { __progress: number[][] }).__progress, scripts };
+      return { pre: px('pre'), live: px('live'), progress: (window as unknown as { __progress: [string, number, number][] }).__progress, scripts };
     });
     await page.close();
     expect(errors).toEqual([]);

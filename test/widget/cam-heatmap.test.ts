@@ -66,7 +66,10 @@ describe('<cam-heatmap> in happy-dom', () => {
     expect(range.getAttribute('aria-label')).toBe('Heatmap opacity');
     expect(el.shadowRoot!.querySelector('label')!.getAttribute('for')).toBe(range.id);
     expect(range.value).toBe('0.5');
-    expect(el.shadowRoot!.innerHTML).toContain('prefers-reduced-motion');
+    expect(CamHeatmap.styles).toMatch(/@media \(prefers-reduced-motion: reduce\)\{canvas\.view\{transition:none\}\}/);
+    const sheets = el.shadowRoot!.adoptedStyleSheets ?? [];
+    const css = sheets.length ? sheets.map((s) => Array.from(s.cssRules, (r) => r.cssText).join('\n')).join('\n') : el.shadowRoot!.innerHTML;
+    expect(css).toContain('prefers-reduced-motion');
     for (const p of ['frame', 'canvas', 'controls', 'opacity', 'legend', 'status', 'progress']) expect(el.shadowRoot!.querySelector(`[part="${p}"]`), p).not.toBeNull();
   });
 
