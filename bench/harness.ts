@@ -14,7 +14,11 @@ export interface Row {
   p90_ms: number;
   /** Compulsory traffic: every input read once plus every output written once (same for every impl of a workload). */
   bytes: number;
-  /** Size of the WebAssembly memories the impl ran in after the row (memories only grow, so this is their peak). */
+  /**
+   * Size of the WebAssembly memories the impl ran in after the row (memories only grow, so this is
+   * their peak): camkit rows get a fresh runtime each; tfjs-wasm's heap is process-wide and keeps the
+   * largest size any earlier row needed.
+   */
   peak_wasm_bytes: number;
   /** Highest V8 heapUsed seen between samples (process-wide, so it includes what earlier rows left behind). */
   peak_heap_bytes: number;
@@ -44,6 +48,8 @@ export interface Prepared {
 
 export interface Case {
   workload: string;
+  /** Rows of one group are sampled round-robin (default: the workload); compared rows share a group. */
+  group?: string;
   impl: Impl;
   bytes: number;
   /** Returns null (with a reason) when the code this row needs has not landed or cannot run here. */
@@ -78,56 +84,84 @@ export interface Measured {
   peak_heap_bytes: number;
 }
 
-/** Warm-up (≥ 1 call and ≥ warmupMs, so V8 tiers wasm up to TurboFan), then timed samples. */
-export async function measure(p: Prepared, o: MeasureOptions): Promise<Measured> {
-  // A call that returns a promise is awaited inside the clock; sync calls are not, to keep µs rows honest.
-  let isAsync: boolean;
-  let reps = 1;
-  const samples: number[] = [];
-  if (p.warmup) {
-    const w = p.warmup();
-    if (w instanceof Promise) await w;
-    const s = now();
-    const r = p.run();
-    isAsync = r instanceof Promise;
-    if (isAsync) await r;
-    samples.push(now() - s);
-    p.check?.();
-  } else {
-    const first = p.run();
-    isAsync = first instanceof Promise;
-    if (isAsync) await first;
-    p.check?.();
+/**
+ * One row's clock. `warm` runs the first call (then `check`) and the warm-up (≥ warmupMs, so V8 tiers
+ * wasm up to TurboFan) and picks how many calls make one sample (≥ sampleMs); `sample` takes one.
+ * Separate steps so run.ts can interleave the rows of a workload: on a shared, noisy host a burst of
+ * other work then hits every implementation alike instead of whichever row happened to run.
+ */
+export class Sampler {
+  readonly samples: number[] = [];
+  peakHeap = process.memoryUsage().heapUsed;
+  private reps = 1;
+  private isAsync = false;
+
+  constructor(
+    private readonly p: Prepared,
+    private readonly o: MeasureOptions,
+  ) {}
+
+  private call(): unknown {
+    return this.p.run();
   }
-  const call = isAsync ? async () => void (await p.run()) : () => void p.run();
-  if (!p.warmup) {
+
+  async warm(): Promise<void> {
+    const { p, o } = this;
+    // A call that returns a promise is awaited inside the clock; sync calls are not, to keep µs rows honest.
+    if (p.warmup) {
+      const w = p.warmup();
+      if (w instanceof Promise) await w;
+      const s = now();
+      const r = p.run();
+      this.isAsync = r instanceof Promise;
+      if (this.isAsync) await r;
+      this.samples.push(now() - s);
+      p.check?.();
+      return;
+    }
+    const first = p.run();
+    this.isAsync = first instanceof Promise;
+    if (this.isAsync) await first;
+    p.check?.();
     let calls = 1;
     const t0 = now();
     while (now() - t0 < o.warmupMs) {
-      if (isAsync) await call();
-      else call();
+      if (this.isAsync) await this.call();
+      else this.call();
       calls++;
     }
     const perCall = Math.max((now() - t0) / Math.max(calls - 1, 1), 1e-6);
-    reps = Math.max(1, Math.ceil(o.sampleMs / perCall));
+    this.reps = Math.max(1, Math.ceil(o.sampleMs / perCall));
   }
-  let peakHeap = process.memoryUsage().heapUsed;
-  const start = now();
-  while (samples.length < o.minSamples || (samples.length < o.maxSamples && now() - start < o.budgetMs)) {
+
+  async sample(): Promise<void> {
+    const reps = this.reps;
     const s = now();
-    if (isAsync) for (let i = 0; i < reps; i++) await call();
-    else for (let i = 0; i < reps; i++) call();
-    samples.push((now() - s) / reps);
-    peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed);
+    if (this.isAsync) for (let i = 0; i < reps; i++) await this.call();
+    else for (let i = 0; i < reps; i++) this.call();
+    this.samples.push((now() - s) / reps);
+    this.peakHeap = Math.max(this.peakHeap, process.memoryUsage().heapUsed);
   }
-  const sorted = samples.slice().sort((a, b) => a - b);
-  return {
-    median_ms: quantile(sorted, 0.5),
-    p10_ms: quantile(sorted, 0.1),
-    p90_ms: quantile(sorted, 0.9),
-    samples: samples.length,
-    peak_heap_bytes: peakHeap,
-  };
+
+  result(): Measured {
+    const sorted = this.samples.slice().sort((a, b) => a - b);
+    return {
+      median_ms: quantile(sorted, 0.5),
+      p10_ms: quantile(sorted, 0.1),
+      p90_ms: quantile(sorted, 0.9),
+      samples: sorted.length,
+      peak_heap_bytes: this.peakHeap,
+    };
+  }
+}
+
+/** One row alone: warm-up, then samples until maxSamples or the budget (at least minSamples). */
+export async function measure(p: Prepared, o: MeasureOptions): Promise<Measured> {
+  const m = new Sampler(p, o);
+  await m.warm();
+  const start = now();
+  while (m.samples.length < o.minSamples || (m.samples.length < o.maxSamples && now() - start < o.budgetMs)) await m.sample();
+  return m.result();
 }
 
 export function fmtMs(ms: number): string {

@@ -106,7 +106,7 @@ export function modelCases(): Case[] {
   const cases: Case[] = [];
 
   cases.push({
-    workload: `forward/${MODEL}/wasm`, impl: 'tfjs-wasm', bytes: inBytes,
+    workload: `forward/${MODEL}/wasm`, impl: 'tfjs-wasm', bytes: inBytes, group: `${MODEL} gradcam`,
     prepare: modelRow(async ({ tf, model, x }) => ({
       run: () => {
         const y = model.predict(x) as Tensor;
@@ -118,7 +118,7 @@ export function modelCases(): Case[] {
   });
 
   cases.push({
-    workload: `explain/gradcam/${MODEL}/wasm`, impl: 'simd', bytes: inBytes,
+    workload: `explain/gradcam/${MODEL}/wasm`, impl: 'simd', bytes: inBytes, group: `${MODEL} gradcam`,
     prepare: modelRow(async ({ tf, model, x, cls }) => {
       const cap = await loadCapture();
       if (!cap) return 'src/capture/index.ts explain() has not landed';
@@ -154,7 +154,7 @@ export function modelCases(): Case[] {
   });
 
   cases.push({
-    workload: `explain/scorecam/${MODEL}/wasm`, impl: 'simd', bytes: inBytes,
+    workload: `explain/scorecam/${MODEL}/wasm`, impl: 'simd', bytes: inBytes, group: `${MODEL} scorecam`,
     prepare: modelRow(async ({ tf, model, x, cls }) => {
       const cap = await loadCapture();
       if (!cap) return 'src/capture/index.ts explain() has not landed';
@@ -176,7 +176,7 @@ export function modelCases(): Case[] {
   });
 
   cases.push({
-    workload: `forward-batch/${MODEL}/wasm`, impl: 'tfjs-wasm', bytes: SCORECAM_CHANNELS * inBytes,
+    workload: `forward-batch/${MODEL}/wasm`, impl: 'tfjs-wasm', bytes: SCORECAM_CHANNELS * inBytes, group: `${MODEL} scorecam`,
     prepare: modelRow(async ({ tf, model }) => {
       const xb = tf.tensor4d(rand(BATCH * S * S * 3, 7, 0, 1), [BATCH, S, S, 3]);
       return {

@@ -2,7 +2,7 @@
 // Runs every workload × implementation in this one process (medians after warm-up) and prints a table.
 // Env: CAMKIT_BENCH_BUDGET (seconds per row, default 20), CAMKIT_BENCH_ONLY (regex on "workload impl").
 import { writeFileSync } from 'node:fs';
-import { fmtBytes, fmtMs, gbps, measure, type Case, type Row } from './harness.js';
+import { fmtBytes, fmtMs, gbps, now, Sampler, type Case, type Prepared, type Row } from './harness.js';
 import { allCases } from './workloads.js';
 
 interface Args {
@@ -50,49 +50,84 @@ export async function runBench(cases: Case[], a: Args, log = (s: string) => proc
     maxSamples: a.maxSamples,
     sampleMs: Math.min(4, budgetMs / 50),
   };
-  const head = `${'workload'.padEnd(46)} ${'impl'.padEnd(15)} ${'median'.padStart(10)} ${'p10'.padStart(10)} ${'p90'.padStart(10)} ${'GB/s'.padStart(7)} ${'n'.padStart(3)}  wasm mem\n`;
-  log(head);
+  log(`${'workload'.padEnd(46)} ${'impl'.padEnd(15)} ${'median'.padStart(10)} ${'p10'.padStart(10)} ${'p90'.padStart(10)} ${'GB/s'.padStart(7)} ${'n'.padStart(3)}  wasm mem\n`);
+  // Groups in order of first appearance; within a group, rows are prepared and warmed in order, then
+  // sampled round-robin, so the ratios between them see the same machine (budget: per row).
+  const groups = new Map<string, Case[]>();
   for (const c of cases) {
-    const label = `${c.workload.padEnd(46)} ${c.impl.padEnd(15)}`;
-    let p;
+    // tfjs has one active backend: cpu rows get their own group so wasm rows never run on cpu.
+    const g = (c.group ?? c.workload) + (c.impl === 'tfjs-cpu' ? ' #cpu' : '');
+    groups.set(g, [...(groups.get(g) ?? []), c]);
+  }
+  for (const group of groups.values()) {
+    const live: { c: Case; p: Prepared; m: Sampler }[] = [];
+    const label = (c: Case) => `${c.workload.padEnd(46)} ${c.impl.padEnd(15)}`;
     try {
-      p = await c.prepare();
-    } catch (e) {
-      log(`${label} SKIPPED: ${(e as Error).message}\n`);
-      continue;
-    }
-    if (typeof p === 'string') {
-      log(`${label} skipped: ${p}\n`);
-      continue;
-    }
-    try {
-      const m = await measure(p, opts);
-      const kernel = p.kernelMs?.();
-      const row: Row = {
-        workload: c.workload,
-        impl: c.impl,
-        median_ms: m.median_ms,
-        p10_ms: m.p10_ms,
-        p90_ms: m.p90_ms,
-        bytes: c.bytes,
-        peak_wasm_bytes: p.wasmBytes?.() ?? 0,
-        peak_heap_bytes: m.peak_heap_bytes,
-        ...(kernel !== undefined ? { kernel_ms: kernel } : {}),
-        samples: m.samples,
-        ...(p.note ? { note: p.note } : {}),
-      };
-      rows.push(row);
-      onRow?.(rows);
-      const bw = c.bytes > 0 ? gbps(row).toFixed(1) : '';
-      log(
-        `${label} ${fmtMs(m.median_ms).padStart(10)} ${fmtMs(m.p10_ms).padStart(10)} ${fmtMs(m.p90_ms).padStart(10)} ` +
-          `${bw.padStart(7)} ${String(m.samples).padStart(3)}  ${fmtBytes(row.peak_wasm_bytes)}` +
-          `${kernel !== undefined ? `  kernels ${fmtMs(kernel)}` : ''}${p.note ? `  (${p.note})` : ''}\n`,
-      );
-    } catch (e) {
-      log(`${label} FAILED: ${(e as Error).message}\n`);
+      for (const c of group) {
+        let p: Prepared | string;
+        try {
+          p = await c.prepare();
+        } catch (e) {
+          log(`${label(c)} SKIPPED: ${(e as Error).message}\n`);
+          continue;
+        }
+        if (typeof p === 'string') {
+          log(`${label(c)} skipped: ${p}\n`);
+          continue;
+        }
+        const m = new Sampler(p, opts);
+        try {
+          await m.warm();
+          live.push({ c, p, m });
+        } catch (e) {
+          log(`${label(c)} FAILED: ${(e as Error).message}\n`);
+          p.dispose?.();
+        }
+      }
+      const start = now();
+      const budget = budgetMs * live.length;
+      const failed = new Set<number>();
+      for (;;) {
+        const active = live.filter((r, i) => !failed.has(i) && (r.m.samples.length < opts.minSamples || (r.m.samples.length < opts.maxSamples && now() - start < budget)));
+        if (!active.length) break;
+        for (const r of active) {
+          try {
+            await r.m.sample();
+          } catch (e) {
+            failed.add(live.indexOf(r));
+            log(`${label(r.c)} FAILED: ${(e as Error).message}\n`);
+          }
+        }
+      }
+      for (const [i, { c, p, m: s }] of live.entries()) {
+        if (failed.has(i)) continue;
+        const m = s.result();
+        const kernel = p.kernelMs?.();
+        const row: Row = {
+          workload: c.workload,
+          impl: c.impl,
+          median_ms: m.median_ms,
+          p10_ms: m.p10_ms,
+          p90_ms: m.p90_ms,
+          bytes: c.bytes,
+          peak_wasm_bytes: p.wasmBytes?.() ?? 0,
+          peak_heap_bytes: m.peak_heap_bytes,
+          ...(kernel !== undefined ? { kernel_ms: kernel } : {}),
+          samples: m.samples,
+          ...(p.note ? { note: p.note } : {}),
+        };
+        rows.push(row);
+        onRow?.(rows);
+        const bw = c.bytes > 0 ? gbps(row).toFixed(1) : '';
+        log(
+          `${label(c)} ${fmtMs(m.median_ms).padStart(10)} ${fmtMs(m.p10_ms).padStart(10)} ${fmtMs(m.p90_ms).padStart(10)} ` +
+            `${bw.padStart(7)} ${String(m.samples).padStart(3)}  ${fmtBytes(row.peak_wasm_bytes)}` +
+            `${kernel !== undefined ? `  kernels ${fmtMs(kernel)}` : ''}${p.note ? `  (${p.note})` : ''}\n`,
+        );
+      }
     } finally {
-      p.dispose?.();
+      // Last prepared, first disposed: each row's tensor-leak check then sees only what it made.
+      for (const { p } of live.reverse()) p.dispose?.();
     }
   }
   return rows;

@@ -11,12 +11,10 @@ import { kernelCases } from './kernels.js';
 
 const F = 4;
 const MiB = 1 << 20;
-const runtimes = new Map<KernelFlavor, Promise<Runtime>>();
-export const runtime = (f: KernelFlavor): Promise<Runtime> => {
-  let r = runtimes.get(f);
-  if (!r) runtimes.set(f, (r = createRuntime(f, 1 << 30)));
-  return r;
-};
+/** The 1024² rows and the memcpy ceiling they are judged against are sampled together. */
+const BANDWIDTH = 'bandwidth-1024';
+/** A fresh runtime per row, so its wasm memory size is this row's peak (compiled modules are cached). */
+export const runtime = (f: KernelFlavor): Promise<Runtime> => createRuntime(f, 1 << 30);
 const FLAVORS: KernelFlavor[] = ['simd', 'scalar', 'js'];
 const camkitWasmBytes = (rt: Runtime) => () => (rt.flavor === 'js' ? 0 : rt.arena.byteLength);
 const tfBackendOf = (impl: Impl): Backend => (impl === 'tfjs-cpu' ? 'cpu' : 'wasm');
@@ -380,6 +378,7 @@ function upsampleCases(): Case[] {
         }),
     });
   }
+  for (const c of cases) c.group = BANDWIDTH;
   return cases;
 }
 
@@ -430,6 +429,7 @@ function fuseCases(): Case[] {
         }),
     });
   }
+  for (const c of cases) c.group = BANDWIDTH;
   return cases;
 }
 
@@ -522,6 +522,7 @@ function overlayCases(): Case[] {
       return prep();
     };
   }
+  for (const c of cases) c.group = BANDWIDTH;
   return cases;
 }
 
@@ -804,7 +805,7 @@ function limitCases(): Case[] {
   const bytes = 64 * MiB;
   return [
     {
-      workload: 'limit/memcpy-64MiB', impl: 'limit', bytes: 2 * bytes,
+      workload: 'limit/memcpy-64MiB', impl: 'limit', bytes: 2 * bytes, group: BANDWIDTH,
       prepare: async () => {
         const m = await memcpyBench(bytes);
         return { run: m.copy, check: m.check, wasmBytes: () => m.memory.buffer.byteLength, note: 'wasm memory.copy' };
