@@ -12,6 +12,9 @@ import type { RGBAImage } from '../render/types.js';
 export type InputScale = '0-1' | '0-255' | '-1-1';
 export const INPUT_SCALES: readonly InputScale[] = ['0-1', '0-255', '-1-1'];
 
+/** Largest image the CLI decodes (the same pixel limit as camkit's own PNG reader). */
+export const MAX_IMAGE_PIXELS = 1 << 26;
+
 /** Decodes a PNG or JPEG file to RGBA8 (alpha ignored downstream). */
 export function readImage(path: string): RGBAImage {
   let bytes: Uint8Array;
@@ -23,13 +26,20 @@ export function readImage(path: string): RGBAImage {
   }
   const isPng = bytes.length >= 8 && bytes[0] === 0x89 && bytes[1] === 0x50 && bytes[2] === 0x4e && bytes[3] === 0x47;
   const isJpeg = bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff;
+  // pngjs allocates width·height·4 from the header before inflating: a 350 KB file claiming
+  // 30000×30000 took > 10 GB. Refuse oversized headers first (JPEG: jpeg-js's own limit below).
+  if (isPng && bytes.length >= 24) {
+    const w = ((bytes[16] << 24) | (bytes[17] << 16) | (bytes[18] << 8) | bytes[19]) >>> 0;
+    const h = ((bytes[20] << 24) | (bytes[21] << 16) | (bytes[22] << 8) | bytes[23]) >>> 0;
+    if (w * h > MAX_IMAGE_PIXELS) throw new FileError('E_FILE', `${path} is too large (${w}×${h}); camkit reads images up to ${MAX_IMAGE_PIXELS / 2 ** 20} megapixels.`);
+  }
   try {
     if (isPng) {
       const p = PNG.sync.read(bytes);
       return { width: p.width, height: p.height, data: new Uint8Array(p.data) };
     }
     if (isJpeg) {
-      const j = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, maxMemoryUsageInMB: 1024 });
+      const j = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, maxMemoryUsageInMB: 1024, maxResolutionInMP: MAX_IMAGE_PIXELS / 1e6 });
       if (!j.width || !j.height) throw new Error('empty image');
       return { width: j.width, height: j.height, data: j.data };
     }
