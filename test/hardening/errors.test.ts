@@ -12,6 +12,7 @@ import jpeg from 'jpeg-js';
 import {
   CamkitError,
   computeCam,
+  crc32,
   encodePng,
   FileError,
   getRuntime,
@@ -318,6 +319,17 @@ describe('camkit CLI: bad images and model files', () => {
     writeFileSync(join(dir, 'corrupt.png'), Buffer.concat([png.subarray(0, 40), Buffer.alloc(30, 7)]));
     writeFileSync(join(dir, 'image.gif'), Buffer.from('GIF89a\x01\x00\x01\x00\x00\x00\x00;', 'latin1'));
     writeFileSync(join(dir, 'empty.png'), new Uint8Array(0));
+    // decompression bombs: small files whose headers claim 10000×10000 (100 MP, over the 64 MP limit)
+    const big = Buffer.from(png);
+    big.writeUInt32BE(10000, 16);
+    big.writeUInt32BE(10000, 20);
+    big.writeUInt32BE(crc32(big.subarray(12, 29)) >>> 0, 29); // IHDR stays valid
+    writeFileSync(join(dir, 'bomb.png'), big);
+    const jb = Buffer.from(jpeg.encode({ width: 16, height: 12, data: Buffer.from(rgba) }, 90).data);
+    const sof = jb.indexOf(Buffer.from([0xff, 0xc0]));
+    jb.writeUInt16BE(10000, sof + 5);
+    jb.writeUInt16BE(10000, sof + 7);
+    writeFileSync(join(dir, 'bomb.jpg'), jb);
     const bad = (name: string, files: Record<string, string | Uint8Array>) => {
       mkdirSync(join(dir, name), { recursive: true });
       for (const [f, v] of Object.entries(files)) writeFileSync(join(dir, name, f), v);
@@ -336,6 +348,8 @@ describe('camkit CLI: bad images and model files', () => {
     ['a corrupt PNG', () => [join(dir, 'corrupt.png')], /^camkit: Cannot decode .*corrupt\.png: corrupt or unsupported PNG/],
     ['an unsupported format (GIF)', () => [join(dir, 'image.gif')], /^camkit: Unsupported image format: .*image\.gif \(camkit reads PNG and JPEG\)/],
     ['an empty file', () => [join(dir, 'empty.png')], /^camkit: Unsupported image format/],
+    ['a PNG header claiming 10000×10000', () => [join(dir, 'bomb.png')], /^camkit: .*bomb\.png is too large \(10000×10000\); camkit reads images up to 64 megapixels/],
+    ['a JPEG header claiming 10000×10000', () => [join(dir, 'bomb.jpg')], /^camkit: Cannot decode .*bomb\.jpg: corrupt or unsupported JPEG \(maxResolutionInMP/],
     ['a directory as image', () => [dir], /^camkit: .* is a directory, not an image/],
     ['a target class out of range', () => [img, '--target', '9'], /^camkit: Target class 9 is out of range \[0, 4\)/],
     ['an unknown layer', () => [img, '--layer', 's_conv22'], /^camkit: Unknown layer 's_conv22'\. Did you mean 's_conv2'/],
