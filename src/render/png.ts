@@ -36,7 +36,7 @@ export function crc32(bytes: Uint8Array): number {
 const isNode = () => typeof process !== 'undefined' && !!process.versions?.node;
 // A variable specifier keeps bundlers from resolving node:zlib for browser builds.
 const ZLIB = 'node:zlib';
-type Zlib = { deflateSync(b: Uint8Array): Uint8Array; inflateSync(b: Uint8Array): Uint8Array };
+type Zlib = { deflateSync(b: Uint8Array): Uint8Array; inflateSync(b: Uint8Array, o?: { maxOutputLength?: number }): Uint8Array };
 
 async function viaStream(bytes: Uint8Array, stream: CompressionStream | DecompressionStream): Promise<Uint8Array> {
   const out = new Response(new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(stream));
@@ -48,10 +48,30 @@ async function deflate(bytes: Uint8Array): Promise<Uint8Array> {
   return viaStream(bytes, new CompressionStream('deflate'));
 }
 
-async function inflate(bytes: Uint8Array): Promise<Uint8Array> {
+/** Inflates at most `max` bytes: a small IDAT can expand to gigabytes (a zlib bomb), so stop early. */
+async function inflate(bytes: Uint8Array, max: number): Promise<Uint8Array> {
   try {
-    if (isNode()) return new Uint8Array(((await import(/* @vite-ignore */ ZLIB)) as Zlib).inflateSync(bytes));
-    return await viaStream(bytes, new DecompressionStream('deflate'));
+    if (isNode()) return new Uint8Array(((await import(/* @vite-ignore */ ZLIB)) as Zlib).inflateSync(bytes, { maxOutputLength: max }));
+    const reader = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(new DecompressionStream('deflate')).getReader();
+    const parts: Uint8Array[] = [];
+    let total = 0;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      total += value.length;
+      if (total > max) {
+        await reader.cancel();
+        throw new Error(`more than the ${max} bytes the header allows`);
+      }
+      parts.push(value);
+    }
+    const out = new Uint8Array(total);
+    let o = 0;
+    for (const p of parts) {
+      out.set(p, o);
+      o += p.length;
+    }
+    return out;
   } catch (cause) {
     throw new FileError('E_FILE', `PNG image data is corrupt or truncated (zlib: ${(cause as Error)?.message ?? cause}).`, { cause });
   }
@@ -144,9 +164,9 @@ export async function decodePng(bytes: Uint8Array): Promise<PngImage> {
     z.set(b, zo);
     zo += b.length;
   }
-  const raw = await inflate(z);
   const bpp = ch * (depth / 8);
   const stride = w * bpp;
+  const raw = await inflate(z, h * (stride + 1));
   if (raw.length < h * (stride + 1)) throw new FileError('E_FILE', 'PNG image data is shorter than its header says.');
   const px = new Uint8Array(h * stride);
   for (let y = 0; y < h; y++) {
