@@ -262,6 +262,21 @@ describe('render', () => {
     const bad = Uint8Array.from(png);
     bad[20] ^= 0xff; // inside IHDR: CRC mismatch
     await rejects(() => readMap(bad), FileError, 'E_FILE', /bad CRC/);
+    // a zlib bomb: a 1×1 gray map whose IDAT inflates to 64 MiB (about 64 KB on disk)
+    const { deflateSync } = await import('node:zlib');
+    const bomb = Uint8Array.from(await encodePng({ width: 1, height: 1, color: 'gray', bitDepth: 8, data: new Uint8Array(1) }));
+    const idat = deflateSync(new Uint8Array(64 << 20));
+    const at = Buffer.from(bomb).indexOf('IDAT') - 4;
+    const end = at + 12 + new DataView(bomb.buffer).getUint32(at);
+    const chunk = new Uint8Array(12 + idat.length);
+    const dv = new DataView(chunk.buffer);
+    dv.setUint32(0, idat.length);
+    chunk.set(Buffer.from('IDAT'), 4);
+    chunk.set(idat, 8);
+    dv.setUint32(8 + idat.length, crc32(chunk.subarray(4, 8 + idat.length)));
+    const file = new Uint8Array([...bomb.subarray(0, at), ...chunk, ...bomb.subarray(end)]);
+    expect(file.length).toBeLessThan(100_000);
+    await rejects(() => readMap(file), FileError, 'E_FILE', /corrupt or truncated \(zlib: .*(larger|exceed|maxOutputLength|buffer)/i);
   });
 });
 
