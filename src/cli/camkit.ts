@@ -18,7 +18,7 @@ import { galleryHtml, type GalleryItem } from './gallery.js';
 import { defaultModelDir, INPUT_SCALES, readImage, resizeRGBA, toModelInput, type InputScale, type LoadedModel } from './io.js';
 import { resizeBilinear } from '../metrics/common.js';
 import { runEval } from './eval.js';
-import { ALL_METHODS, EXTRA_METHODS, loadModelArg, parseMethods, setBackend } from './options.js';
+import { ALL_METHODS, EXTRA_METHODS, loadModelArg, parseMethods, progress, setBackend } from './options.js';
 
 export { ALL_METHODS, EXTRA_METHODS, parseMethods } from './options.js';
 
@@ -106,7 +106,7 @@ async function cmdExplain(argv: string[]): Promise<void> {
       let done = 0;
       for (const method of methods) {
         const t0 = performance.now();
-        const r = await explain(loaded.model, input, { method, layer, target, batchSize: batch });
+        const r = await explain(loaded.model, input, { method, layer, target, batchSize: batch, onProgress: quiet ? undefined : progress(method) });
         const ms = (performance.now() - t0) / items.length;
         for (let i = 0; i < items.length; i++) {
           const it = items[i];

@@ -7,7 +7,7 @@ import { InputError, NameError } from '../errors.js';
 import { explain } from '../capture/index.js';
 import { confidenceChange, deletionInsertion, energyPointingGame, pointingGame, road, type Box, type ScoreMode } from '../metrics/index.js';
 import { int, str, type Parsed } from './args.js';
-import { ALL_METHODS, loadModelArg, parseMethods, setBackend } from './options.js';
+import { ALL_METHODS, loadModelArg, parseMethods, progress, setBackend } from './options.js';
 import { makeShapeSet } from './shapes.js';
 
 /** Seed of the benchmark set: disjoint from the training stream and the samples. */
@@ -53,7 +53,7 @@ export async function runEval(p: Parsed): Promise<EvalRow[]> {
   try {
     for (const method of methods) {
       const t1 = performance.now();
-      const r = await explain(loaded.model, images, { method, layer, target: targets, batchSize: batch });
+      const r = await explain(loaded.model, images, { method, layer, target: targets, batchSize: batch, onProgress: quiet ? undefined : progress(method) });
       const ms = (performance.now() - t1) / n;
       const pg = await pointingGame(r, boxes);
       const en = await energyPointingGame(r, boxes);

@@ -39,3 +39,13 @@ export async function loadModelArg(p: Parsed): Promise<{ loaded: LoadedModel; na
   return { loaded, name: path ?? 'camkit default (models/default)' };
 }
 
+/** Throttled progress lines on stderr for long methods (Score-CAM, Ablation-CAM…): at most one a second. */
+export function progress(label: string): (p: { done: number; total: number }) => void {
+  let last = performance.now();
+  return ({ done, total }) => {
+    const now = performance.now();
+    if (now - last < 1000 || done >= total) return;
+    last = now;
+    process.stderr.write(`${label}: ${done}/${total}\n`);
+  };
+}
