@@ -368,10 +368,12 @@ describe('camkit CLI: bad images and model files', () => {
     ['a directory as image', () => [dir], /^camkit: .* is a directory, not an image/],
     ['a target class out of range', () => [img, '--target', '9'], /^camkit: Target class 9 is out of range \[0, 4\)/],
     ['an unknown layer', () => [img, '--layer', 's_conv22'], /^camkit: Unknown layer 's_conv22'\. Did you mean 's_conv2'/],
+    ['an unknown backend', () => [img, '--backend', 'wasmm'], /^camkit: Unknown backend 'wasmm'\. Did you mean 'wasm'/],
+    ['an unknown colormap', () => [img, '--colormap', 'viridus'], /^camkit: Unknown colormap 'viridus'\. Did you mean 'viridis'/],
   ];
   for (const [what, args, msg] of cases) {
     it(what, async () => {
-      cliFailed(await cli(['explain', ...args(), '--model', model, '--backend', 'cpu', '--out', out]), msg, out);
+      cliFailed(await cli(['explain', '--model', model, '--backend', 'cpu', '--out', out, ...args()]), msg, out);
     });
   }
 
@@ -422,6 +424,8 @@ describe('conformance CLI: unreadable or malformed files', () => {
     ['a binary file', () => [join(dir, 'binary.json')], /is not valid JSON/],
     ['no schema', () => [join(dir, 'noschema.json')], /has schema undefined, expected "gradcam-golden\/1"/],
     ['a malformed case', () => [join(dir, 'badcase.json')], /activations|non-numbers|values/],
+    ['an unknown backend', () => [GOLDEN, '--backend', 'webgl'], /Unknown backend 'webgl'/],
+    ['an unknown kernels choice', () => [GOLDEN, '--kernels', 'simdd'], /Unknown kernels choice 'simdd'\. Did you mean 'simd'/],
   ];
   for (const [what, args, msg] of cases) {
     it(what, async () => {
