@@ -42,6 +42,15 @@ describe('channel_wsum', async () => {
     }
   });
 
+  it('large channel counts (long SIMD runs, power-of-two row strides)', () => {
+    for (const [hw, c] of [[49, 1280], [49, 2048], [9, 1029]] as const) {
+      const a = rand(hw * c, c, 0, 2), wt = rand(c, c + 1);
+      const rs = runFlavors(rts, [hw, hw * c, c], [null, a, wt], (k, [o, av, wv]) => k.channel_wsum(o, av, wv, 1, hw, c, 0));
+      const bound = termBound(a, wt, 1, hw, c);
+      for (const r of rs.slice(0, 2)) expect(boundedErr(r.views[0], rs[2].views[0], bound), `${r.flavor} ${hw}×${c}`).toBeLessThanOrEqual(tol.kernel_raw_rel);
+    }
+  });
+
   it('property: wasm within 1e-5 of Σ|w·a| of the twin, for denormals, ±0, huge and tiny values', () => {
     const shape = fc.record({ n: fc.integer({ min: 1, max: 2 }), hw: fc.integer({ min: 1, max: 9 }), c: fc.integer({ min: 0, max: 40 }), relu: fc.integer({ min: 0, max: 1 }) });
     fc.assert(
