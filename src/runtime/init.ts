@@ -33,6 +33,7 @@ export interface InitInfo {
   fallbackReason?: string;
 }
 
+const WASM32_MAX_PAGES = 65536;
 const modules = new Map<'simd' | 'scalar', Promise<WebAssembly.Module>>();
 let current: Runtime | null = null;
 let currentInfo: InitInfo | null = null;
@@ -63,10 +64,12 @@ function compile(flavor: 'simd' | 'scalar'): Promise<WebAssembly.Module> {
 async function instantiate(flavor: 'simd' | 'scalar', maxBytes: number): Promise<Runtime> {
   if (typeof WebAssembly === 'undefined') throw new Error('WebAssembly is not available in this environment');
   const module = await compile(flavor);
-  const memory = new WebAssembly.Memory({ initial: 1, maximum: Math.max(1, Math.floor(maxBytes / 65536)) });
+  // wasm32 memory ends at 65536 pages (4 GiB); a larger ceiling used to fail here and fall back to JS.
+  const pages = Math.min(WASM32_MAX_PAGES, Math.max(1, Math.floor(maxBytes / 65536)));
+  const memory = new WebAssembly.Memory({ initial: 1, maximum: pages });
   const instance = await WebAssembly.instantiate(module, { env: { memory } });
   const x = instance.exports as unknown as WasmExports;
-  return { kernels: buildKernelSet(flavor, x), arena: new Arena({ memory, base: x.heap_base(), maxBytes }), flavor };
+  return { kernels: buildKernelSet(flavor, x), arena: new Arena({ memory, base: x.heap_base(), maxBytes: Math.min(maxBytes, pages * 65536) }), flavor };
 }
 
 function jsRuntime(maxBytes: number): Runtime {
