@@ -156,6 +156,19 @@ describe('computeCam: every bad input is refused before allocation', () => {
   });
 });
 
+describe('init and runtimes', () => {
+  it('bad init options; a ceiling past wasm32 keeps the wasm kernels, capped at 4 GiB', async () => {
+    await rejects(() => init({ kernels: 'gpu' as never }), NameError, 'E_UNKNOWN_NAME', /Unknown kernels choice 'gpu'/);
+    await rejects(() => init({ maxMemoryBytes: 1000 }), CamkitError, 'E_INIT', /maxMemoryBytes must be a finite number of bytes ≥ 65536, got 1000/);
+    await rejects(() => init({ maxMemoryBytes: NaN }), CamkitError, 'E_INIT', /got NaN/);
+    // 8 GiB used to fail WebAssembly.Memory and fall back to the TypeScript kernels
+    const { createRuntime } = await import('../../src/runtime/init.js');
+    const rt = await createRuntime('simd', 8 * 2 ** 30);
+    expect(rt.flavor).toBe('simd');
+    expect(() => rt.arena.check([2 ** 31])).toThrow(/maximum of 4096\.0 MiB/);
+  });
+});
+
 describe('explain (camkit/capture)', () => {
   let m: tf.LayersModel;
   let x: tf.Tensor4D;
