@@ -1,7 +1,7 @@
 // Soak: thousands of mixed calls (every computeCam method on random shapes and batches, some
 // invalid; explain() on a tiny LayersModel incl. guided backprop and a small Score-CAM; renders)
 // with tf.memory().numTensors, the wasm memory and the JS heap flat after warm-up.
-//   SOAK_CALLS=10000 npx vitest run test/hardening/soak.test.ts     (default 1000: about 15 s here, well under 60 s)
+//   SOAK_CALLS=10000 npx vitest run test/hardening/soak.test.ts     (default 2500: about 15 s here, well under 60 s)
 //   SOAK_SEED=n to replay a sequence; SOAK_BACKEND=wasm for the tfjs wasm backend (default cpu).
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -11,7 +11,7 @@ import { CamkitError, COLORMAPS, computeCam, getRuntime, init, renderHeatmap, re
 import { explain } from '../../src/capture/index.js';
 import { sequentialModel, useBackend, type Backend } from '../helpers/tfmodels.js';
 
-const CALLS = Math.max(50, Number(process.env.SOAK_CALLS ?? 1000));
+const CALLS = Math.max(50, Number(process.env.SOAK_CALLS ?? 2500));
 const SEED = Number(process.env.SOAK_SEED ?? 20261126);
 const BACKEND = (process.env.SOAK_BACKEND ?? 'cpu') as Backend;
 const WARMUP = Math.min(60, Math.floor(CALLS / 5));
