@@ -168,6 +168,10 @@ export async function explain(model: ExplainableModel | ModelAdapter, input: tf.
   const rt = opts.runtime ?? (await getRuntime());
   const [n, H, W] = input.shape as [number, number, number, number];
   const cam: CamOptions = { ...opts, outputSize: opts.size ?? opts.outputSize ?? [H, W] };
+  // The final maps of one chunk alone must fit the arena: refuse before the model runs (each
+  // computeCamSync checks its full plan again). Invalid sizes are left to resolvePost's E_SHAPE.
+  const [oh, ow] = cam.outputSize!;
+  if (Number.isInteger(oh) && Number.isInteger(ow) && oh > 0 && ow > 0) rt.arena.check([Math.min(opts.batchSize ?? n, n) * oh * ow]);
 
   if (opts.augSmooth && (method === 'GuidedBackprop' || method === 'GuidedGradCAM')) {
     throw new InputError('E_SHAPE', 'augSmooth applies to CAM maps, not to guided backprop.');
