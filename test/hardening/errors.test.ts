@@ -248,6 +248,11 @@ describe('explain (camkit/capture)', () => {
     const before = small.arena.byteLength;
     await rejects(() => explain(m, x, { runtime: small, target: 0, size: [512, 512] }), MemoryLimitError, 'E_MEMORY', /maximum of 131072 B/);
     expect(small.arena.byteLength).toBe(before);
+    // refused before the model runs: a function model counts its calls
+    let runs = 0;
+    const fn = (t: tf.Tensor) => (runs++, tf.reshape(tf.mean(t, [1, 2]), [t.shape[0]!, 3]));
+    await rejects(() => explain(fn, x, { runtime: small, layer: 'input', target: 0, size: [4096, 4096] }), MemoryLimitError, 'E_MEMORY', /maximum/);
+    expect(runs).toBe(0);
   });
 });
 
