@@ -1,5 +1,5 @@
 // Trains camkit's bundled default model on synthetic shapes and writes models/default/.
-//   npm run train-default-model [-- --steps N --seconds S --seed K]
+//   npm run train-default-model [-- --steps N --seconds S --seed K --lr R --resume --from DIR --out DIR]
 // Runs on the tfjs wasm backend with a registered Conv2DBackpropFilter (im2col in JS + the
 // backend's matmul): wasm 4.22 has no such kernel and the cpu backend's takes ~8 s per batch
 // for the first conv alone, which would not fit a few-minute training budget. Multi-label
@@ -22,7 +22,14 @@ const SECONDS = arg('seconds', 440);
 const SEED = arg('seed', 7);
 const BATCH = 16;
 const SIZE = 64;
-const OUT = join(dirname(fileURLToPath(import.meta.url)), '..', 'models', 'default');
+const argStr = (name: string): string | undefined => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : undefined;
+};
+const DEFAULT_OUT = join(dirname(fileURLToPath(import.meta.url)), '..', 'models', 'default');
+// --out writes elsewhere (e.g. to compare a session before replacing the committed model)
+const OUT = argStr('out') ?? DEFAULT_OUT;
+const FROM = argStr('from') ?? OUT;
 // Seeds of the training stream, the held-out set and the samples never overlap.
 const TRAIN_SEED = 1_000_000 * SEED;
 const HELDOUT_SEED = 900_000_000;
@@ -203,12 +210,18 @@ async function main(): Promise<void> {
   await tf.ready();
   registerFastConvGrads('wasm');
   const model = buildModel();
+  let previousSteps = 0;
   if (args.includes('--resume')) {
+    try {
+      previousSteps = JSON.parse(readFileSync(join(FROM, 'classes.json'), 'utf8')).training?.steps ?? 0;
+    } catch {
+      previousSteps = 0;
+    }
     // continue from the committed weights (training is CPU-bound; this splits it into sessions)
-    const json = JSON.parse(readFileSync(join(OUT, 'model.json'), 'utf8'));
-    const prev = await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: json.weightsManifest[0].weights, weightData: new Uint8Array(readFileSync(join(OUT, 'weights.bin'))).buffer }));
+    const json = JSON.parse(readFileSync(join(FROM, 'model.json'), 'utf8'));
+    const prev = await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: json.weightsManifest[0].weights, weightData: new Uint8Array(readFileSync(join(FROM, 'weights.bin'))).buffer }));
     model.setWeights(prev.getWeights());
-    process.stderr.write('resumed from models/default\n');
+    process.stderr.write(`resumed from ${FROM}\n`);
   }
   const opt = tf.train.adam(arg('lr', 3e-3));
   let lowered = false;
@@ -232,7 +245,7 @@ async function main(): Promise<void> {
   writeFileSync(
     join(OUT, 'classes.json'),
     JSON.stringify({ format: 'camkit-classes/1', classes: SHAPE_CLASSES, output: 'logits', activation: 'sigmoid', inputScale: '0-1', targetLayer: 'last_conv',
-      training: { steps: step, batch: BATCH, seed: SEED, heldout: { images: heldout.length, exactMatch: +res.exact.toFixed(4), perLabel: +res.label.toFixed(4), camPointing: +res.pointing.toFixed(4) } } }, null, 1) + '\n',
+      training: { steps: previousSteps + step, batch: BATCH, seed: SEED, heldout: { images: heldout.length, exactMatch: +res.exact.toFixed(4), perLabel: +res.label.toFixed(4), camPointing: +res.pointing.toFixed(4) } } }, null, 1) + '\n',
   );
   writeSamples();
   process.stderr.write(`wrote ${OUT}\n`);

@@ -13,7 +13,7 @@ import { COLORMAPS, type ColormapName } from '../render/colormaps.js';
 import { encodeMapPng, mapToJson } from '../render/mapfile.js';
 import { encodePng } from '../render/png.js';
 import type { CamMap, RGBAImage } from '../render/types.js';
-import { parseArgs, size, str, UsageError, type Parsed } from './args.js';
+import { int, parseArgs, size, str, UsageError, type Parsed } from './args.js';
 import { galleryHtml, type GalleryItem } from './gallery.js';
 import { defaultModelDir, INPUT_SCALES, readImage, resizeRGBA, toModelInput, type InputScale, type LoadedModel } from './io.js';
 import { resizeBilinear } from '../metrics/common.js';
@@ -57,6 +57,7 @@ async function cmdExplain(argv: string[]): Promise<void> {
   const methods = parseMethods(str(p, 'method'), ['GradCAM']);
   const outSize = size(str(p, 'size'));
   const colormap = colormapArg(str(p, 'colormap'));
+  const batch = str(p, 'batch') === undefined ? undefined : int(p, 'batch', 1);
   const json = p.options.has('json');
   const quiet = p.options.has('quiet') || json;
   const out = resolve(str(p, 'out') ?? 'camkit-out');
@@ -101,7 +102,6 @@ async function cmdExplain(argv: string[]): Promise<void> {
     const display = items.map((it) => resizeRGBA(it.rgba, it.outW, it.outH));
     for (let i = 0; i < items.length; i++) writeFileSync(join(tmp, gallery[i].input), await encodePng({ width: display[i].width, height: display[i].height, color: 'rgba', bitDepth: 8, data: display[i].data as Uint8Array }));
     const input = tf.tensor4d(x, [items.length, mh, mw, 3]);
-    const batch = str(p, 'batch') ? Number(str(p, 'batch')) : undefined;
     try {
       let done = 0;
       for (const method of methods) {
