@@ -15,6 +15,18 @@ describe('relu', async () => {
     }
   });
 
+  it('a NaN with the sign bit set (x86\'s default NaN, e.g. from 0·Inf) stays NaN', () => {
+    for (const len of [1, 4, 7]) {
+      const x = new Float32Array(len).fill(-1);
+      new Uint32Array(x.buffer)[len - 1] = 0xffc00000;
+      expect(Number.isNaN(x[len - 1])).toBe(true);
+      for (const r of runFlavors(rts, [len, len], [null, x], (k, [o, v]) => k.relu(o, v, len))) {
+        expect(Number.isNaN(r.views[0][len - 1]), `${r.flavor} len ${len}`).toBe(true);
+        expect(r.views[0][0], r.flavor).toBe(len === 1 ? NaN : 0);
+      }
+    }
+  });
+
   it('wasm and twin agree bit for bit on every length 0–33, in place and out of place, NaN included', () => {
     for (let len = 0; len <= 33; len++) {
       const x = rand(len, len + 1);
