@@ -44,10 +44,10 @@ describe('interleaved async calls', () => {
     // sequential references
     const before = tf.memory().numTensors;
     const refScore = pick(await explain(m, x, scoreOpts));
-    const refGrad = [];
+    const refGrad: ReturnType<typeof pick>[] = [];
     for (const o of gradOpts) refGrad.push(pick(await explain(m, x, o)));
     const refGuided = Array.from((await explain(m, x, { method: 'GuidedBackprop', target: 1 })).guided!);
-    const refRaw = [];
+    const refRaw: ReturnType<typeof pick>[] = [];
     for (let i = 0; i < raw.length; i++) refRaw.push(pick(await computeCam(rawMethods[i], raw[i])));
 
     // interleaved: the other calls start once the Score-CAM has done its first masked batch
