@@ -102,6 +102,30 @@ describe('sources', () => {
   });
 });
 
+describe('HTML injection', () => {
+  it('innerHTML in src/ is built from constants only (no attribute or user text)', () => {
+    for (const f of SRC) {
+      const src = readFileSync(f, 'utf8');
+      for (const m of src.matchAll(/\.(?:innerHTML|outerHTML)\s*=([\s\S]*?);\n/g)) {
+        const vars = [...m[1].matchAll(/\$\{([^}]*)\}/g)].map((v) => v[1].trim());
+        expect(vars.every((v) => /^[A-Z_]+$/.test(v)), `${rel(f)}: innerHTML with ${vars.join(', ')}`).toBe(true);
+      }
+      expect(src, rel(f)).not.toMatch(/insertAdjacentHTML|document\.write/);
+    }
+  });
+
+  it('the CLI gallery escapes file names, class names, model and method text', async () => {
+    const { galleryHtml } = await import('../../src/cli/gallery.js');
+    const evil = '"><script>alert(1)</script><img src=x onerror=alert(2)>';
+    const html = galleryHtml(
+      [{ image: evil, input: `${evil}.png`, cells: [{ method: evil, overlay: `${evil}.png`, mapJson: evil, mapPng: evil, className: evil, target: 0, score: 1, ms: 1 }] }],
+      { model: evil, backend: evil, colormap: evil },
+    );
+    expect(html).not.toMatch(/<script|<img src=x/i); // the text survives only escaped
+    expect(html.match(/<img /g)?.length).toBe(2); // only the gallery's own images
+  });
+});
+
 describe.skipIf(DIST.length === 0)('dist bundles (after npm run build)', () => {
   it('network APIs appear only in bundles that carry loadMap or live mode, never in the kernels', () => {
     for (const f of DIST) {
