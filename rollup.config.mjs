@@ -9,18 +9,11 @@ import { nodeResolve } from '@rollup/plugin-node-resolve';
 import terser from '@rollup/plugin-terser';
 import { dts } from 'rollup-plugin-dts';
 
-// Entries being written by other engineers may not exist yet: build what exists and say what was
-// skipped, so a half-finished tree still bundles. A missing core entry is an error.
+// Every entry must exist: a missing one fails the build (and CI) rather than shipping a package whose
+// exports map points at nothing.
 const ENTRIES = { index: 'src/index.ts', capture: 'src/capture/index.ts', metrics: 'src/metrics/index.ts', widget: 'src/widget/index.ts' };
-const present = (names) =>
-  Object.fromEntries(
-    names.filter((n) => {
-      if (existsSync(ENTRIES[n])) return true;
-      if (n === 'index') throw new Error('src/index.ts is missing');
-      console.warn(`rollup: skipping entry '${n}' (${ENTRIES[n]} does not exist yet)`);
-      return false;
-    }).map((n) => [n, ENTRIES[n]]),
-  );
+for (const f of [...Object.values(ENTRIES), 'src/cli/camkit.ts']) if (!existsSync(f)) throw new Error(`rollup: entry ${f} is missing`);
+const pick = (names) => Object.fromEntries(names.map((n) => [n, ENTRIES[n]]));
 
 const tfGlobal = (id) => /^@tensorflow\//.test(id);
 const nodeBuiltin = (id) => id.startsWith('node:');
@@ -47,8 +40,8 @@ const iifeCaptureLoader = {
   },
 };
 
-const lib = present(['index', 'capture', 'metrics', 'widget']);
-const cjsLib = present(['index', 'capture', 'metrics']);
+const lib = pick(['index', 'capture', 'metrics', 'widget']);
+const cjsLib = pick(['index', 'capture', 'metrics']);
 const minify = () => terser({ format: { comments: false }, compress: { passes: 2 } });
 
 // dist/package.json-free: the .d.cts files are the same declarations under the CommonJS extension.
@@ -83,29 +76,21 @@ export default [
     plugins: [iifeCaptureLoader, ts(), minify()],
     output: { file: 'dist/camkit.widget.js', format: 'iife', name: 'camkit', inlineDynamicImports: true },
   },
-  ...(lib.capture
-    ? [
-        {
-          input: 'src/capture/index.ts',
-          external: tfGlobal,
-          plugins: [ts(), minify()],
-          output: {
-            file: 'dist/camkit.capture.js',
-            format: 'iife',
-            name: 'camkitCapture',
-            globals: { '@tensorflow/tfjs-core': 'tf', '@tensorflow/tfjs': 'tf' },
-          },
-        },
-      ]
-    : []),
-  ...(existsSync('src/cli/camkit.ts')
-    ? [
-        {
-          input: 'src/cli/camkit.ts',
-          external: (id) => external(id) || id === 'pngjs' || id === 'jpeg-js',
-          plugins: [nodeResolve({ preferBuiltins: true }), ts()],
-          output: { file: 'dist/cli.js', format: 'es', banner: '#!/usr/bin/env node', inlineDynamicImports: true },
-        },
-      ]
-    : (console.warn("rollup: skipping the CLI (src/cli/camkit.ts does not exist yet)"), [])),
+  {
+    input: 'src/capture/index.ts',
+    external: tfGlobal,
+    plugins: [ts(), minify()],
+    output: {
+      file: 'dist/camkit.capture.js',
+      format: 'iife',
+      name: 'camkitCapture',
+      globals: { '@tensorflow/tfjs-core': 'tf', '@tensorflow/tfjs': 'tf' },
+    },
+  },
+  {
+    input: 'src/cli/camkit.ts',
+    external: (id) => external(id) || id === 'pngjs' || id === 'jpeg-js',
+    plugins: [nodeResolve({ preferBuiltins: true }), ts()],
+    output: { file: 'dist/cli.js', format: 'es', banner: '#!/usr/bin/env node', inlineDynamicImports: true },
+  },
 ];
