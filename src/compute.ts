@@ -168,6 +168,12 @@ export function computeCamSync(rt: Runtime, method: string, arrays: CamArrays, o
     if (G) zeroNonFinite(g);
   }
   const extra = m.run(rt, d, { a, g: G ? g : null, weights: m.hasWeights ? wts : null, lowres, scratch }, params);
+  // Finite inputs can still overflow float32 in the sums (|a·g| summed past 3.4e38): a typed error,
+  // not a NaN map. The scan is over the low-res map only (n·h·w values).
+  const over = firstNonFinite(lowres);
+  if (over >= 0) {
+    throw new InputError('E_NONFINITE', `The ${m.name} map overflows float32 (${lowres[over]} at index ${over}): the activations or gradients are too large; scale them down.`);
+  }
   const result: CamResult = {
     method: m.name,
     n: d.n,
