@@ -117,6 +117,17 @@ describe('computeCam: every bad input is refused before allocation', () => {
     tf.dispose([a, gn, an, g]);
   });
 
+  it('finite inputs whose products overflow float32: E_NONFINITE, never a NaN map', async () => {
+    const shape = [1, 4, 4, 3];
+    const A = new Float32Array(48).map((_, i) => ((i % 5) * 1e30) / 4), G = new Float32Array(48).map((_, i) => ((i % 3) - 1) * 1e30);
+    for (const method of ['GradCAM', 'GradCAMPlusPlus', 'XGradCAM', 'LayerCAM', 'HiResCAM']) {
+      await rejects(() => computeCam(method, { activations: { data: A, shape }, gradients: { data: G, shape } }), InputError, 'E_NONFINITE', /map overflows float32 .*scale them down/, false);
+    }
+    // 1e19 still fits: a valid map
+    const r = await computeCam('GradCAM', { activations: { data: A.map((v) => v / 1e11), shape }, gradients: { data: G.map((v) => v / 1e11), shape } });
+    expect(r.map.every((v) => v >= 0 && v <= 1)).toBe(true);
+  });
+
   it('empty and disposed tensors', async () => {
     const e = tf.zeros([1, 0, 4, 3]), d = t4([1, 4, 4, 3]);
     d.dispose();
