@@ -245,6 +245,17 @@ describe('explain (camkit/capture)', () => {
     await rejects(() => explain(fn, x, { layer: 'side', target: 0 }), ModelError, 'E_MODEL', /'side': the score does not depend on this layer \(no gradient path/, false);
   });
 
+  it('a LayersModel layer off the path to the output', async () => {
+    const inp = tf.input({ shape: [12, 16, 3] });
+    const used = tf.layers.conv2d({ filters: 2, kernelSize: 3, name: 'used' }).apply(inp) as tf.SymbolicTensor;
+    tf.layers.conv2d({ filters: 2, kernelSize: 3, name: 'dead' }).apply(inp);
+    const out = tf.layers.dense({ units: 3 }).apply(tf.layers.globalAveragePooling2d({}).apply(used)) as tf.SymbolicTensor;
+    const dm = tf.model({ inputs: inp, outputs: out });
+    // tf.model() keeps only the layers between input and output: the dead branch is no layer of it
+    await rejects(() => explain(dm, x, { layer: 'dead', target: 0 }), NameError, 'E_UNKNOWN_NAME', /Unknown layer 'dead'\. Valid: used, /);
+    dm.dispose();
+  });
+
   it('an async-only GraphModel', async () => {
     const g = await dynamicGraphModel();
     const x1 = randomInput(1);
