@@ -1,9 +1,16 @@
 // Main process: plain Node. camkit runs here too (WebAssembly SIMD is available; the wasm is inlined,
 // so nothing is fetched from disk or network). Heavy work belongs here or in the renderer, never in
 // the preload: a sandboxed preload can only require 'electron', 'events', 'timers' and 'url'.
-const { app, BrowserWindow, ipcMain } = require('electron');
+const { app, BrowserWindow, ipcMain, protocol, net } = require('electron');
 const { readFile } = require('node:fs/promises');
 const path = require('node:path');
+const { pathToFileURL } = require('node:url');
+
+// Chromium's fetch() cannot read file:// URLs, and the widget fetches its map file. Serve the app from
+// a privileged custom scheme instead (the usual answer for packaged apps); the wasm itself is inlined
+// in the JS, so it needs no fetch at all.
+protocol.registerSchemesAsPrivileged([{ scheme: 'app', privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
+const webRoot = path.join(__dirname, '..'); // examples/: this app plus the shared assets/
 
 // camkit is ESM-first with a CommonJS build; both work. The CJS build is used here.
 const camkit = require('camkit');
@@ -31,10 +38,15 @@ function createWindow() {
       preload: path.join(__dirname, 'preload.js'),
     },
   });
-  win.loadFile(path.join(__dirname, 'index.html'));
+  win.loadURL('app://camkit/electron/index.html');
 }
 
 app.whenReady().then(() => {
+  protocol.handle('app', (request) => {
+    const file = path.normalize(path.join(webRoot, decodeURIComponent(new URL(request.url).pathname)));
+    if (!file.startsWith(webRoot + path.sep)) return new Response('forbidden', { status: 403 });
+    return net.fetch(pathToFileURL(file).toString());
+  });
   createWindow();
   app.on('activate', () => BrowserWindow.getAllWindows().length === 0 && createWindow());
 });
