@@ -172,7 +172,7 @@ export class CamHeatmap extends Base {
     if (name === 'src') this.#image = null;
     if (name === 'map' || name === 'model' || name === 'layer' || name === 'method' || name === 'target' || name === 'src' || name === 'map-width' || name === 'map-height') {
       if (name !== 'src') this.#map = null;
-      if (name === 'map') this.#mapData = null;
+      if (name === 'map') this.#mapData = this.#mapFloat = null;
       this.#dirty = true;
       if (this.isConnected && this.loading !== 'lazy') queueMicrotask(() => this.isConnected && void this.load());
     }
