@@ -54,7 +54,7 @@ const ratio = (w, slow, fast) => {
 };
 const target = (name, value, goal, fmt, higherIsBetter = true) =>
   checks.push({ name, value, goal, fmt, ok: value === null ? null : higherIsBetter ? value >= goal : value <= goal });
-const x = (v) => `${v.toFixed(v >= 10 ? 0 : 2)}×`;
+const x = (v) => `${v.toFixed(v >= 100 ? 0 : v >= 10 ? 1 : 2)}×`;
 const pct = (v) => `${(v * 100).toFixed(v < 0.1 ? 2 : 0)} %`;
 for (const w of order.filter((w) => w.startsWith('gradcam-post/'))) {
   target(`${w}: simd vs tfjs-wasm`, ratio(w, 'tfjs-wasm', 'simd'), 15, x);
