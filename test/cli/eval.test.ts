@@ -37,6 +37,20 @@ describe('camkit eval', () => {
     expect(md).toMatch(/\| GradCAM \| \d\.\d{3} \|/);
   });
 
+  it('--road adds ROAD MoRF / LeRF / combined columns', async () => {
+    const out: string[] = [];
+    const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => (out.push(String(s)), true));
+    try {
+      expect(await main(['eval', '--n', '4', '--method', 'gradcam', '--road', '--quiet', '--json', '--steps', '4'])).toBe(0);
+    } finally {
+      o.mockRestore();
+    }
+    const row = JSON.parse(out.join('')).rows[0];
+    expect(row.road.combined).toBeCloseTo((row.road.lerf - row.road.morf) / 2, 6);
+    // removing the most relevant pixels first hurts the target more than removing the least relevant
+    expect(row.road.morf).toBeLessThan(row.road.lerf);
+  });
+
   it('rejects an unknown method with a suggestion and a bad --n', async () => {
     const err: string[] = [];
     const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => (err.push(String(s)), true));
