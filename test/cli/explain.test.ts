@@ -9,6 +9,9 @@ import { PNG } from 'pngjs';
 import { main } from '../../src/cli/camkit.js';
 import { readImage } from '../../src/cli/io.js';
 import { parseMapJson } from '../../src/render/mapfile.js';
+import * as tf from '@tensorflow/tfjs';
+import { mkdirSync } from 'node:fs';
+import { tinyGraphModel } from '../helpers/tinygraph.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const CLI = join(ROOT, 'src/cli/camkit.ts');
@@ -128,6 +131,36 @@ describe('camkit explain reads JPEG', () => {
     let sum = 0;
     for (let i = 0; i < im.data.length; i += 4) sum += im.data[i];
     expect(sum / (im.width * im.height)).toBeGreaterThan(50);
+  });
+});
+
+describe('camkit explain --model with a GraphModel on disk', () => {
+  it('loads model.json + shard through fs, explains a named node, writes the files', async () => {
+    const dir = join(work, 'graph');
+    mkdirSync(dir, { recursive: true });
+    await tf.setBackend('cpu');
+    const g = await tinyGraphModel();
+    await g.save(
+      tf.io.withSaveHandler(async (a) => {
+        writeFileSync(join(dir, 'model.json'), JSON.stringify({ format: 'graph-model', modelTopology: a.modelTopology, weightsManifest: [{ paths: ['group1-shard1of1.bin'], weights: a.weightSpecs }] }));
+        writeFileSync(join(dir, 'group1-shard1of1.bin'), new Uint8Array(a.weightData as ArrayBuffer));
+        return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+      }),
+    );
+    g.dispose();
+    const out = join(work, 'graph-out');
+    const r = await inProcess(['explain', join(SAMPLES, 'sample-2.png'), '--model', dir, '--layer', 'g/relu', '--backend', 'cpu', '--method', 'gradcam,eigencam', '--json', '--out', out]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const res = JSON.parse(r.stdout).results;
+    expect(res).toHaveLength(2);
+    for (const e of res) {
+      expect(e.class).toBeNull(); // no classes.json
+      expect(e.target).toBeGreaterThanOrEqual(0);
+      expect(e.target).toBeLessThan(4);
+      expect([e.width, e.height]).toEqual([64, 64]); // the image's size, not the model's 16×12
+      expect(existsSync(resolve(work, e.files.map_png))).toBe(true);
+    }
   });
 });
 
