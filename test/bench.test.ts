@@ -1,7 +1,7 @@
 // Smoke test of `npm run bench`: one small workload with a 0.1 s budget, then the JSON row shape and
 // the markdown table. No timing assertions: only that the harness measures, checks and reports.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -46,6 +46,31 @@ describe('bench harness', () => {
     // Targets whose rows did not run are listed as such, not as held.
     expect(md).toMatch(/\| explain\/gradcam time vs forward \| not run \| ≤ 1.30× \| – \|/);
   }, 120_000);
+
+  it('the table judges targets from the rows: ratios, bandwidth shares, ≤ goals', () => {
+    const row = (workload: string, impl: string, median_ms: number, bytes = 1e6, extra = {}) => ({
+      workload, impl, median_ms, p10_ms: median_ms, p90_ms: median_ms, bytes, peak_wasm_bytes: 0, peak_heap_bytes: 1, samples: 5, ...extra,
+    });
+    const rows = [
+      row('limit/memcpy-64MiB', 'limit', 10, 1e8), // 10 GB/s
+      row('gradcam-post/7x7x2048', 'simd', 0.1),
+      row('gradcam-post/7x7x2048', 'tfjs-wasm', 1.6), // 16×: holds
+      row('gradcam-post/7x7x2048', 'tfjs-wasm-best', 0.3), // 3×: missed
+      row('upsample/7x7-1024x1024', 'simd', 0.2, 1e6), // 5 GB/s = 50 %: missed
+      row('forward/mobilenet_v2/wasm', 'tfjs-wasm', 100),
+      row('explain/gradcam/mobilenet_v2/wasm', 'simd', 125, 1, { kernel_ms: 1 }), // 1.25×: holds; 0.8 %: holds
+    ];
+    const json = join(dir, 'synthetic.json');
+    writeFileSync(json, JSON.stringify(rows));
+    const md = execFileSync(process.execPath, [join(root, 'scripts', 'bench-table.mjs'), json], { cwd: root, encoding: 'utf8' });
+    const line = (name: string) => md.split('\n').find((l) => l.startsWith(`| ${name} |`));
+    expect(line('gradcam-post/7x7x2048: simd vs tfjs-wasm')).toMatch(/\| 16\.0× \| ≥ 15\.0× \| holds \|$/);
+    expect(line('gradcam-post/7x7x2048: simd vs tfjs-wasm-best')).toMatch(/\| 3\.00× \| ≥ 4\.00× \| missed \|$/);
+    expect(line('gradcam-post/7x7x2048: simd vs js')).toMatch(/\| not run \|.*\| – \|$/);
+    expect(line('upsample/7x7-1024x1024: simd GB/s vs memcpy GB/s')).toMatch(/\| 50 % \| ≥ 70 % \| missed \|$/);
+    expect(line('explain/gradcam time vs forward')).toMatch(/\| 1\.25× \| ≤ 1\.30× \| holds \|$/);
+    expect(line('camkit kernels + copies share of explain/gradcam')).toMatch(/\| 0\.80 % \| ≤ 2\.00 % \| holds \|$/);
+  });
 
   it('the memcpy limit module is a valid wasm module that copies', async () => {
     const { instance } = await WebAssembly.instantiate(memcpyModuleBytes(2));
