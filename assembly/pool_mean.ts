@@ -100,7 +100,28 @@ function poolColumns(out: usize, g: usize, hw: i32, c: i32, inv: f64): void {
 function poolRows(out: usize, g: usize, hw: i32, c: i32, inv: f32): void {
   memory.fill(out, 0, <usize>c << 2);
   let p = g;
-  for (let i = 0; i < hw; i++) {
+  const stride = <usize>c << 2;
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    // Four rows per pass over `out`: one load-add-store of the running sum per four rows, so the
+    // loop is bound by loads instead of by one store per row (7×7×2048: ~1.5× faster).
+    for (; i + 4 <= hw; i += 4) {
+      let k = 0;
+      for (; k + 4 <= c; k += 4) {
+        const o = out + (<usize>k << 2);
+        const q = p + (<usize>k << 2);
+        const r = f32x4.add(f32x4.add(v128.load(q), v128.load(q + stride)), f32x4.add(v128.load(q + 2 * stride), v128.load(q + 3 * stride)));
+        v128.store(o, f32x4.add(v128.load(o), r));
+      }
+      for (; k < c; k++) {
+        const o = out + (<usize>k << 2);
+        const q = p + (<usize>k << 2);
+        store<f32>(o, load<f32>(o) + ((load<f32>(q) + load<f32>(q + stride)) + (load<f32>(q + 2 * stride) + load<f32>(q + 3 * stride))));
+      }
+      p += stride << 2;
+    }
+  }
+  for (; i < hw; i++) {
     let k = 0;
     if (ASC_FEATURE_SIMD) {
       for (; k + 4 <= c; k += 4) {
