@@ -11,7 +11,13 @@ import { dts } from 'rollup-plugin-dts';
 
 // Every entry must exist: a missing one fails the build (and CI) rather than shipping a package whose
 // exports map points at nothing.
-const ENTRIES = { index: 'src/index.ts', capture: 'src/capture/index.ts', metrics: 'src/metrics/index.ts', widget: 'src/widget/index.ts' };
+const ENTRIES = {
+  index: 'src/index.ts',
+  mapfile: 'src/mapfile.ts',
+  capture: 'src/capture/index.ts',
+  metrics: 'src/metrics/index.ts',
+  widget: 'src/widget/index.ts',
+};
 for (const f of [...Object.values(ENTRIES), 'src/cli/camkit.ts']) if (!existsSync(f)) throw new Error(`rollup: entry ${f} is missing`);
 const pick = (names) => Object.fromEntries(names.map((n) => [n, ENTRIES[n]]));
 
@@ -40,8 +46,8 @@ const iifeCaptureLoader = {
   },
 };
 
-const lib = pick(['index', 'capture', 'metrics', 'widget']);
-const cjsLib = pick(['index', 'capture', 'metrics']);
+const lib = pick(['index', 'mapfile', 'capture', 'metrics', 'widget']);
+const cjsLib = pick(['index', 'mapfile', 'capture', 'metrics']);
 const minify = () => terser({ format: { comments: false }, compress: { passes: 2 } });
 
 // dist/package.json-free: the .d.cts files are the same declarations under the CommonJS extension.

@@ -17,6 +17,7 @@ export const BUDGETS = [
   { file: 'dist/widget.js', what: 'widget ESM (camkit/widget)' },
   { file: 'dist/capture.js', what: 'capture ESM (camkit/capture)' },
   { file: 'dist/camkit.capture.js', what: 'capture IIFE (live mode)' },
+  { file: 'dist/mapfile.js', what: 'map files ESM (camkit/mapfile)' },
   { file: 'dist/metrics.js', what: 'metrics ESM (camkit/metrics)' },
   { file: 'dist/cli.js', what: 'CLI (Node)' },
 ];

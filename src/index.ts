@@ -25,7 +25,4 @@ export type { CamMap, RGBAImage } from './render/types.js';
 export { toImageData, drawToCanvas, imageToRGBA } from './render/canvas.js';
 export { legend, drawLegend } from './render/legend.js';
 export type { LegendOptions } from './render/legend.js';
-export { encodePng, decodePng, isPng, crc32 } from './render/png.js';
-export type { PngImage, PngColor } from './render/png.js';
-export { MAP_FORMAT, mapToJson, parseMapJson, encodeMapPng, decodeMapPng, readMap, loadMap } from './render/mapfile.js';
-export type { MapJson } from './render/mapfile.js';
+// Map files (camkit-map/1 JSON and grayscale PNG) live in the `camkit/mapfile` entry (src/mapfile.ts).

@@ -50,10 +50,17 @@ function decode(b64: string): Uint8Array<ArrayBuffer> {
   return out;
 }
 
+/** The inlined modules are zlib-deflated (smaller bundles); engines without DecompressionStream use the twins. */
+async function inflate(bytes: Uint8Array<ArrayBuffer>): Promise<Uint8Array<ArrayBuffer>> {
+  if (typeof DecompressionStream === 'undefined') throw new Error('DecompressionStream is not available to unpack the wasm');
+  const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('deflate'));
+  return new Uint8Array(await new Response(stream).arrayBuffer());
+}
+
 function compile(flavor: 'simd' | 'scalar'): Promise<WebAssembly.Module> {
   let m = modules.get(flavor);
   if (!m) {
-    m = WebAssembly.compile(decode(flavor === 'simd' ? WASM_SIMD : WASM_SCALAR));
+    m = inflate(decode(flavor === 'simd' ? WASM_SIMD : WASM_SCALAR)).then((bytes) => WebAssembly.compile(bytes));
     // A failure (CSP, no SIMD) is not cached, so a later init can try again.
     m.catch(() => modules.delete(flavor));
     modules.set(flavor, m);

@@ -12,8 +12,6 @@ import jpeg from 'jpeg-js';
 import {
   CamkitError,
   computeCam,
-  crc32,
-  encodePng,
   FileError,
   getRuntime,
   init,
@@ -21,12 +19,11 @@ import {
   MemoryLimitError,
   ModelError,
   NameError,
-  parseMapJson,
-  readMap,
   renderHeatmap,
   renderOverlay,
   type CamMap,
 } from '../../src/index.js';
+import { crc32, encodePng, parseMapJson, readMap } from '../../src/mapfile.js';
 import { explain } from '../../src/capture/index.js';
 import { conformanceCli } from '../../src/conformance/cli.js';
 import { main as camkitMain } from '../../src/cli/camkit.js';
