@@ -1,5 +1,8 @@
 // Deterministic synthetic "shapes" images with known boxes: the default model's training
 // data, the bundled samples and the `camkit eval` benchmark set. Pure TS, no tfjs.
+import { gauss, rng } from '../core/random.js';
+
+export { rng };
 
 export const SHAPE_CLASSES = ['square', 'disc', 'hbar', 'ring', 'cross'] as const;
 export type ShapeClass = (typeof SHAPE_CLASSES)[number];
@@ -38,22 +41,6 @@ export interface ShapeOptions {
   maxSize?: number;
 }
 
-/** mulberry32: tiny, fast, good enough for data generation; same sequence on every platform. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function gauss(r: () => number): number {
-  const u = Math.max(r(), 1e-12);
-  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * r());
-}
 
 /** Coverage of pixel (px,py) by a shape of size s whose box starts at (bx,by); 0 or 1 per subsample. */
 function inside(kind: ShapeClass, x: number, y: number, s: number): boolean {

@@ -5,7 +5,7 @@
 // symmetric positive definite whenever some pixel is kept), plus noise·N(0,1).
 import type * as tf from '@tensorflow/tfjs-core';
 import { InputError } from '../errors.js';
-import { rng } from './rng.js';
+import { gauss, rng } from '../core/random.js';
 import { Scorer, checkImages, checkTargets, mapsAt, mean, type MapsInput, type MetricModel, type ScoreOptions } from './common.js';
 
 export interface RoadOptions extends ScoreOptions {
@@ -135,10 +135,6 @@ export function imputeLinear(img: Float32Array, keep: Uint8Array, H: number, W: 
   return maxIt;
 }
 
-function gauss(r: () => number): number {
-  const u = Math.max(r(), 1e-12);
-  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * r());
-}
 
 /** Both ROAD orders over the percentiles; the model sees n·|percentiles|·2 imputed images. */
 export async function road(model: MetricModel, images: tf.Tensor, maps: MapsInput, opts: RoadOptions = {}): Promise<RoadResult> {
