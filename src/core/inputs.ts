@@ -97,9 +97,11 @@ export function firstNonFinite(x: ArrayLike<number>): number {
 export function checkFinite(x: ArrayLike<number>, name: string, policy: NonFinitePolicy): void {
   if (policy === 'zero') return;
   const i = firstNonFinite(x);
-  if (i >= 0) {
-    throw new InputError('E_NONFINITE', `${name} holds ${x[i]} at index ${i}; pass { nonFinite: 'zero' } to replace non-finite values with 0.`);
-  }
+  if (i >= 0) throw nonFiniteError(name, x[i], i);
+}
+
+export function nonFiniteError(name: string, value: number, index: number): InputError {
+  return new InputError('E_NONFINITE', `${name} holds ${value} at index ${index}; pass { nonFinite: 'zero' } to replace non-finite values with 0.`);
 }
 
 /** Replaces NaN and ±Inf with 0, in place (used on arena copies, never on the caller's arrays). */
