@@ -16,8 +16,9 @@ const find = (w, i) => rows.find((r) => r.workload === w && r.impl === i);
 function machine() {
   let model = cpus()[0]?.model ?? 'unknown';
   try {
-    const m = readFileSync('/proc/cpuinfo', 'utf8').match(/^model name\s*:\s*(.+)$/m);
-    if (m) model = m[1].trim();
+    const info = readFileSync('/proc/cpuinfo', 'utf8');
+    const field = (k) => info.match(new RegExp(`^${k}\\s*:\\s*(.+)$`, 'm'))?.[1].trim();
+    if (field('model name')) model = `${field('model name')} (family ${field('cpu family')}, model ${field('model')})`;
   } catch {}
   return `${model}, ${cpus().length} cores visible, ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, Node ${process.version} (${process.platform}/${process.arch})`;
 }
