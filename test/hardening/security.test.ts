@@ -72,7 +72,7 @@ describe('sources', () => {
         hits.push(r);
       });
     }
-    // Both documented uses exist (if one disappears, update NETWORK_ALLOWED and docs/readme/errors.md).
+    // Both documented uses exist (if one disappears, update NETWORK_ALLOWED and the README's Errors section).
     expect([...new Set(hits)].sort()).toEqual(Object.keys(NETWORK_ALLOWED).sort());
     for (const f of SRC) {
       const src = readFileSync(f, 'utf8');
