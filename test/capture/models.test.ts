@@ -1,4 +1,4 @@
-// Every gradient method × {sequential, functional with skips, nested sub-model, GraphModel, function}
+// Every gradient and perturbation method × {sequential, functional with skips, nested sub-model, GraphModel, function}
 // × {cpu, wasm}: explain() runs, maps are sane and no tensor leaks; wasm equals cpu (maps and raw
 // gradients, at layers in front of a BatchNorm→max-pool of negative values); gradients agree with
 // finite differences through forwardFrom; forwardFrom(activations) reproduces predict.
@@ -13,6 +13,9 @@ import { tinyGraphModel } from '../helpers/tinygraph.js';
 import tol from '../tolerances.json';
 
 const METHODS = ['GradCAM', 'HiResCAM', 'GradCAMElementWise', 'GradCAMPlusPlus', 'XGradCAM', 'LayerCAM', 'EigenCAM', 'EigenGradCAM', 'GuidedGradCAM'] as const;
+// The perturbation methods, with few noise samples so the matrix stays fast (the conventions are
+// checked against the golden data in perturbation.test.ts).
+const PERTURBATION = ['ScoreCAM', 'FasterScoreCAM', 'SSCAM', 'ISCAM', 'AblationCAM', 'SmoothGradCAMpp'] as const;
 
 interface Fixture {
   name: string;
@@ -71,6 +74,22 @@ for (const backend of BACKENDS) {
           expect(r!.map.length).toBe(2 * 12 * 16);
           for (const v of r!.map) expect(v >= 0 && v <= 1).toBe(true);
           if (method === 'GuidedGradCAM') expect(r!.guided!.length).toBe(2 * 12 * 16 * 3);
+          const key = `${f.name}/${method}`;
+          if (backend === 'cpu') cpuMaps.set(key, r!.map);
+          else expect(absErr(r!.map, cpuMaps.get(key)!), key).toBeLessThan(tol.e2e_map_abs);
+        }
+      }
+    });
+
+    it('every perturbation method on every kind of model: sane maps, no leaks, wasm == cpu', async () => {
+      for (const f of fx) {
+        for (const method of PERTURBATION) {
+          const { value: r, error, leaked } = await noLeak(() => explain(f.model, x, { method, numSamples: 2, maxN: 4, batchSize: 5 }));
+          expect(error, `${f.name} ${method}`).toBeUndefined();
+          expect(leaked, `${f.name} ${method} leaked`).toBe(0);
+          expect(r!.layer).toBe(f.defaultLayer);
+          expect([r!.n, r!.height, r!.width]).toEqual([2, 12, 16]);
+          for (const v of r!.map) expect(v >= 0 && v <= 1).toBe(true);
           const key = `${f.name}/${method}`;
           if (backend === 'cpu') cpuMaps.set(key, r!.map);
           else expect(absErr(r!.map, cpuMaps.get(key)!), key).toBeLessThan(tol.e2e_map_abs);
