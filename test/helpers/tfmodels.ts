@@ -2,7 +2,6 @@
 // selection, golden-model loading and the leak counter.
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { rand } from './flavors.js';
@@ -98,47 +97,10 @@ export function randomInput(n: number, seed = 11, shape: [number, number, number
 }
 
 // ---------------------------------------------------------------------------------------------
-// Golden models (schema gradcam-golden/1), read from ../shared/golden relative to the repo root.
+// Golden models (schema gradcam-golden/1): one loader for every test, in ./golden.ts.
 
-export interface GoldenArray {
-  shape: number[];
-  values: number[];
-}
-export interface GoldenCase {
-  id: string;
-  model: string;
-  image: string;
-  target_layer: string;
-  target_class: number;
-  logits: number[];
-  activations: GoldenArray;
-  gradients: GoldenArray;
-  guided_backprop: GoldenArray | null;
-  methods: Record<string, { grayscale_cam: GoldenArray; weights: number[] | null }>;
-}
-export interface Golden {
-  models: Record<string, { tfjs_model_topology: object; weights: { name: string; shape: number[]; values: number[] }[] }>;
-  images: Record<string, { pixels: GoldenArray }>;
-  cases: GoldenCase[];
-}
-
-let golden: Golden | null = null;
-export function loadGolden(): Golden {
-  golden ??= JSON.parse(readFileSync(new URL('../../../shared/golden/golden-public.json', import.meta.url), 'utf8')) as Golden;
-  return golden;
-}
-
-export async function goldenModel(g: Golden, name: string): Promise<tf.LayersModel> {
-  const m = g.models[name];
-  const weightSpecs = m.weights.map((w) => ({ name: w.name, shape: w.shape, dtype: 'float32' as const }));
-  const buf = new Float32Array(m.weights.reduce((n, w) => n + w.values.length, 0));
-  let o = 0;
-  for (const w of m.weights) {
-    buf.set(w.values, o);
-    o += w.values.length;
-  }
-  return tf.loadLayersModel(tf.io.fromMemory({ modelTopology: m.tfjs_model_topology, weightSpecs, weightData: buf.buffer }));
-}
+export { loadGolden, goldenModel } from './golden.js';
+export type { GoldenFile as Golden, GoldenCase, GoldenArray } from './golden.js';
 
 // ---------------------------------------------------------------------------------------------
 // nsfwjs models, loaded offline from the npm package (UMD model.json + base64 weight shards).
