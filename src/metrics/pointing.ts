@@ -15,13 +15,18 @@ export interface PointingOptions {
   /** Map size to evaluate at (the boxes' pixel grid). Default the first map's size. */
   width?: number;
   height?: number;
-  /** A hit may miss a box by up to this many pixels (Zhang et al. use 15 px at 224²). Default 0. */
-  tolerance?: number;
+  /**
+   * A hit may miss a box by up to this many pixels. Default 'zhang': Zhang et al.'s 15 px at 224 px,
+   * scaled to the map (15 · min(H, W) / 224; 4.3 px at 64²). 0 is the strict variant.
+   */
+  tolerance?: number | 'zhang';
 }
 
 export interface PointingResult {
   /** Share of maps whose maximum falls in (or within `tolerance` of) one of its boxes. */
   accuracy: number;
+  /** The tolerance used, in pixels. */
+  tolerance: number;
   hits: Uint8Array;
   /** The arg max (x, y) per map, first in row-major order on ties. */
   points: Array<[number, number]>;
@@ -58,8 +63,9 @@ function sizeOf(maps: MapsInput, opts: PointingOptions): [number, number, number
 export async function pointingGame(maps: MapsInput, boxes: readonly (readonly Box[])[], opts: PointingOptions = {}): Promise<PointingResult> {
   const [n, H, W] = sizeOf(maps, opts);
   checkBoxes(boxes, n);
-  const tol = opts.tolerance ?? 0;
-  if (!(tol >= 0)) throw new InputError('E_SHAPE', `tolerance must be ≥ 0, got ${tol}.`);
+  const t = opts.tolerance ?? 'zhang';
+  const tol = t === 'zhang' ? (15 * Math.min(H, W)) / 224 : t;
+  if (!(tol >= 0)) throw new InputError('E_SHAPE', `tolerance must be 'zhang' or a number ≥ 0, got ${String(t)}.`);
   const m = await mapsAt(maps, n, H, W);
   const hits = new Uint8Array(n);
   const points: Array<[number, number]> = [];
@@ -77,7 +83,7 @@ export async function pointingGame(maps: MapsInput, boxes: readonly (readonly Bo
   }
   let s = 0;
   for (const h of hits) s += h;
-  return { accuracy: s / n, hits, points };
+  return { accuracy: s / n, tolerance: tol, hits, points };
 }
 
 /** Energy-based pointing game: share of each map's total value inside the union of its boxes. */

@@ -1,5 +1,6 @@
 // The default model's Grad-CAM points at the right shape: pointing game ≥ 0.9 on the 200-image
-// benchmark set of `camkit eval` (strict: the arg max must fall inside a box of the target class).
+// benchmark set of `camkit eval`, with Zhang et al.'s tolerance (the default) and strictly (the arg
+// max inside a box of the target class).
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { explain } from '../../src/capture/index.js';
@@ -21,7 +22,9 @@ describe('default model', () => {
     const before = tf.memory().numTensors;
     const r = await explain(model, x, { method: 'GradCAM', layer: targetLayer, target: targets });
     const pg = await pointingGame(r, boxes);
+    expect(pg.tolerance).toBeCloseTo((15 * 64) / 224, 6);
     expect(pg.accuracy).toBeGreaterThanOrEqual(0.9);
+    expect((await pointingGame(r, boxes, { tolerance: 0 })).accuracy).toBeGreaterThanOrEqual(0.9);
     const inverted = { ...r, map: r.map.map((v) => 1 - v) };
     expect((await pointingGame(inverted, boxes)).accuracy).toBeLessThan(0.2);
     const en = await energyPointingGame(r, boxes);

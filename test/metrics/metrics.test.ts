@@ -49,7 +49,9 @@ describe('pointing game', () => {
   it('counts hits per map, with tolerance, any of several boxes, and resizes maps to the box grid', async () => {
     const peak = (x: number, y: number) => mapOf((p) => (p === y * W + x ? 1 : 0));
     const far: Box = { x0: 6, y0: 6, x1: 8, y1: 8 };
+    // default tolerance: Zhang et al.'s 15 px at 224², i.e. 15·8/224 ≈ 0.54 px on this 8×8 grid
     const r = await pointingGame([peak(1, 1), peak(6, 0), peak(7, 7), peak(5, 1)], [[boxR], [boxR], [boxR, far], [boxR]]);
+    expect(r.tolerance).toBeCloseTo(15 * 8 / 224, 9);
     expect(Array.from(r.hits)).toEqual([1, 0, 1, 0]);
     expect(r.accuracy).toBe(0.5);
     expect(r.points[1]).toEqual([6, 0]);
