@@ -11,7 +11,7 @@ export { camMethods, METHOD_NAMES, methodName, getMethod } from './methods/regis
 export type { AnyMethodName, GuidedMethodName } from './methods/registry.js';
 export type { CamMethod, MethodName, MethodDims, MethodBuffers, MethodParams } from './methods/types.js';
 export { guidedGradCam, guidedGradCamSync, deprocessImage } from './methods/guided.js';
-export { postProcess, postBuffers, resolvePost, fuseMaps, CAM_EPS } from './core/post.js';
+export { postProcess, postBuffers, resolvePost, fuseMaps, resizeMapsSync, CAM_EPS } from './core/post.js';
 export type { PostOptions, OutputMode, Normalisation, ResizeMode, ResolvedPost, FuseMode } from './core/post.js';
 export { readInput, describeInput, isTensorLike } from './core/inputs.js';
 export type { TensorLike, ArrayInput, InputLike, NonFinitePolicy } from './core/inputs.js';

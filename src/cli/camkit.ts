@@ -16,7 +16,8 @@ import type { CamMap, RGBAImage } from '../render/types.js';
 import { int, parseArgs, size, str, UsageError, type Parsed } from './args.js';
 import { galleryHtml, type GalleryItem } from './gallery.js';
 import { defaultModelDir, INPUT_SCALES, readImage, resizeRGBA, toModelInput, type InputScale, type LoadedModel } from './io.js';
-import { resizeBilinear } from '../metrics/common.js';
+import { resizeMapsSync } from '../core/post.js';
+import { getRuntime } from '../runtime/init.js';
 import { runEval } from './eval.js';
 import { ALL_METHODS, EXTRA_METHODS, loadModelArg, parseMethods, progress, setBackend } from './options.js';
 
@@ -112,7 +113,7 @@ async function cmdExplain(argv: string[]): Promise<void> {
           const it = items[i];
           const lowres = r.map.subarray(i * r.width * r.height, (i + 1) * r.width * r.height);
           // explain's maps are at the model input size; one more half-pixel resize to the output size
-          const values = resizeBilinear(lowres, r.height, r.width, it.outH, it.outW);
+          const values = resizeMapsSync(await getRuntime(), lowres, 1, r.height, r.width, it.outH, it.outW);
           for (let k = 0; k < values.length; k++) values[k] = Math.min(1, Math.max(0, values[k]));
           const map: CamMap = { width: it.outW, height: it.outH, values };
           const ov = await renderOverlay(map, display[i] as RGBAImage, { colormap });

@@ -161,3 +161,14 @@ export function fuseMaps(maps: readonly Float32Array[], mode: FuseMode = 'mean',
   }
   return Float32Array.from(acc);
 }
+
+/**
+ * Maps of h×w resized to H×W with the resize_bilinear kernel (half-pixel centres unless
+ * alignCorners), into a fresh array: for metrics and files that need a map at another size.
+ */
+export function resizeMapsSync(rt: Runtime, values: ArrayLike<number>, n: number, h: number, w: number, H: number, W: number, alignCorners = false): Float32Array {
+  const { f: [src, dst, tmp] } = rt.arena.take([n * h * w, n * H * W, h * W]);
+  src.set(values);
+  rt.kernels.resize_bilinear(dst, src, tmp, n, h, w, H, W, alignCorners ? 1 : 0);
+  return new Float32Array(dst);
+}

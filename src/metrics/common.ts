@@ -2,6 +2,8 @@
 // and turning maps of any accepted form into n×H×W Float32Arrays at the image size.
 import * as tf from '@tensorflow/tfjs-core';
 import { InputError } from '../errors.js';
+import { resizeMapsSync } from '../core/post.js';
+import { getRuntime } from '../runtime/init.js';
 
 /** A tf.LayersModel / tf.GraphModel (anything with a synchronous predict) or a function x → output. */
 export type MetricModel = { predict(x: tf.Tensor, config?: unknown): tf.Tensor | tf.Tensor[] | unknown } | ((x: tf.Tensor) => tf.Tensor);
@@ -54,27 +56,6 @@ function checkScores(s: ScoreMode | undefined): ScoreMode {
   return v;
 }
 
-/** Half-pixel bilinear resize (cv2 INTER_LINEAR / torch align_corners=False), one channel. */
-export function resizeBilinear(src: ArrayLike<number>, h: number, w: number, H: number, W: number): Float32Array {
-  const out = new Float32Array(H * W);
-  if (h === H && w === W) {
-    for (let i = 0; i < out.length; i++) out[i] = src[i];
-    return out;
-  }
-  for (let y = 0; y < H; y++) {
-    const sy = Math.min(Math.max((y + 0.5) * (h / H) - 0.5, 0), h - 1);
-    const y0 = Math.floor(sy), y1 = Math.min(y0 + 1, h - 1), fy = sy - y0;
-    for (let x = 0; x < W; x++) {
-      const sx = Math.min(Math.max((x + 0.5) * (w / W) - 0.5, 0), w - 1);
-      const x0 = Math.floor(sx), x1 = Math.min(x0 + 1, w - 1), fx = sx - x0;
-      const top = src[y0 * w + x0] * (1 - fx) + src[y0 * w + x1] * fx;
-      const bot = src[y1 * w + x0] * (1 - fx) + src[y1 * w + x1] * fx;
-      out[y * W + x] = top * (1 - fy) + bot * fy;
-    }
-  }
-  return out;
-}
-
 /** n maps at H×W (resized bilinearly when their size differs); NaN values become 0 (as torchcam). */
 export async function mapsAt(maps: MapsInput, n: number, H: number, W: number): Promise<Float32Array> {
   const out = new Float32Array(n * H * W);
@@ -105,8 +86,9 @@ export async function mapsAt(maps: MapsInput, n: number, H: number, W: number): 
       throw new InputError('E_SHAPE', `Map ${i} must have integer width, height ≥ 1 and width·height values.`);
     }
   });
+  const rt = await getRuntime();
   list.forEach((m, i) => {
-    const r = resizeBilinear(m.values, m.height, m.width, H, W);
+    const r = resizeMapsSync(rt, m.values, 1, m.height, m.width, H, W);
     for (let k = 0; k < r.length; k++) if (r[k] !== r[k]) r[k] = 0;
     out.set(r, i * H * W);
   });

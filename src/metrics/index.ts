@@ -8,5 +8,5 @@ export { road, imputeLinear, percentile } from './road.js';
 export type { RoadOptions, RoadResult } from './road.js';
 export { pointingGame, energyPointingGame } from './pointing.js';
 export type { Box, PointingOptions, PointingResult, EnergyResult } from './pointing.js';
-export { resizeBilinear, trapezoid } from './common.js';
+export { trapezoid } from './common.js';
 export type { MetricModel, ScoreMode, MapLike, MapsInput, ScoreOptions } from './common.js';
