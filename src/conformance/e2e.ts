@@ -38,9 +38,10 @@ interface StoredModel {
 }
 
 // Rebuilt models, per file, model name and backend (weights live on one backend).
-const models = new WeakMap<GoldenFile, Map<string, Promise<tf.LayersModel>>>();
+const models = new WeakMap<object, Map<string, Promise<tf.LayersModel>>>();
 
-function loadModel(file: GoldenFile, name: string, backend: string): Promise<tf.LayersModel> {
+/** A file's model rebuilt with tf.loadLayersModel from its topology and weights (cached per file, name, backend). */
+export function loadModel(file: Pick<GoldenFile, 'models'>, name: string, backend: string): Promise<tf.LayersModel> {
   let perFile = models.get(file);
   if (!perFile) models.set(file, (perFile = new Map()));
   const key = `${name}|${backend}`;

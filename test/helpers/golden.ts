@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import { loadModel } from '../../src/conformance/e2e.js';
 
 export const GOLDEN_PATH = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'shared', 'golden', 'golden-public.json');
 
@@ -34,24 +35,9 @@ export function loadGolden(): GoldenFile {
   return cached;
 }
 
-const models = new Map<string, Promise<tf.LayersModel>>();
-/** The file's model rebuilt from its topology and weights (cached per name and backend). */
+/** The file's model rebuilt from its topology and weights, by the conformance runner's loader (cached per name and backend). */
 export function goldenModel(g: GoldenFile, name: string): Promise<tf.LayersModel> {
-  const key = `${name}|${tf.getBackend()}`;
-  let p = models.get(key);
-  if (!p) {
-    const m = g.models[name];
-    const weightSpecs = m.weights.map((w) => ({ name: w.name, shape: w.shape, dtype: 'float32' as const }));
-    const buf = new Float32Array(m.weights.reduce((n, w) => n + w.values.length, 0));
-    let o = 0;
-    for (const w of m.weights) {
-      buf.set(w.values, o);
-      o += w.values.length;
-    }
-    p = tf.loadLayersModel(tf.io.fromMemory({ modelTopology: m.tfjs_model_topology as object, weightSpecs, weightData: buf.buffer }));
-    models.set(key, p);
-  }
-  return p;
+  return loadModel(g as Parameters<typeof loadModel>[0], name, tf.getBackend());
 }
 
 export function goldenImage(g: GoldenFile, id: string): tf.Tensor4D {
