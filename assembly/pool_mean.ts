@@ -22,39 +22,54 @@ function poolColumns(out: usize, g: usize, hw: i32, c: i32, inv: f64): void {
   const stride = <usize>c << 2;
   let k = 0;
   if (ASC_FEATURE_SIMD) {
+    // 16 channels (one 64-byte line per row) per pass, so every line is used whole when it is loaded:
+    // with a 2 KiB row stride (C = 512) only two L1 sets hold the column, and a half-used line would be
+    // evicted before the next pass came back for its other half.
     const vinv = f64x2.splat(inv);
-    for (; k + 8 <= c; k += 8) {
+    for (; k + 16 <= c; k += 16) {
       let t0 = f64x2.splat(0), t1 = f64x2.splat(0), t2 = f64x2.splat(0), t3 = f64x2.splat(0);
+      let t4 = f64x2.splat(0), t5 = f64x2.splat(0), t6 = f64x2.splat(0), t7 = f64x2.splat(0);
       let p = g + (<usize>k << 2);
       for (let i0 = 0; i0 < hw; i0 += BLOCK) {
         const i1 = min(hw, i0 + BLOCK);
-        let a0 = f32x4.splat(0), a1 = f32x4.splat(0), b0 = f32x4.splat(0), b1 = f32x4.splat(0);
-        let i = i0;
-        // Two rows per step so each 4-lane group has two independent add chains.
-        for (; i + 2 <= i1; i += 2) {
+        let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
+        for (let i = i0; i < i1; i++) {
           a0 = f32x4.add(a0, v128.load(p));
           a1 = f32x4.add(a1, v128.load(p, 16));
-          b0 = f32x4.add(b0, v128.load(p + stride));
-          b1 = f32x4.add(b1, v128.load(p + stride, 16));
-          p += stride << 1;
-        }
-        if (i < i1) {
-          a0 = f32x4.add(a0, v128.load(p));
-          a1 = f32x4.add(a1, v128.load(p, 16));
+          a2 = f32x4.add(a2, v128.load(p, 32));
+          a3 = f32x4.add(a3, v128.load(p, 48));
           p += stride;
         }
-        t0 = f64x2.add(t0, f64x2.add(f64x2.promote_low_f32x4(a0), f64x2.promote_low_f32x4(b0)));
-        t1 = f64x2.add(t1, f64x2.add(f64x2.promote_low_f32x4(v128.shuffle<u32>(a0, a0, 2, 3, 0, 1)), f64x2.promote_low_f32x4(v128.shuffle<u32>(b0, b0, 2, 3, 0, 1))));
-        t2 = f64x2.add(t2, f64x2.add(f64x2.promote_low_f32x4(a1), f64x2.promote_low_f32x4(b1)));
-        t3 = f64x2.add(t3, f64x2.add(f64x2.promote_low_f32x4(v128.shuffle<u32>(a1, a1, 2, 3, 0, 1)), f64x2.promote_low_f32x4(v128.shuffle<u32>(b1, b1, 2, 3, 0, 1))));
+        t0 = f64x2.add(t0, f64x2.promote_low_f32x4(a0));
+        t1 = f64x2.add(t1, f64x2.promote_low_f32x4(v128.shuffle<u32>(a0, a0, 2, 3, 0, 1)));
+        t2 = f64x2.add(t2, f64x2.promote_low_f32x4(a1));
+        t3 = f64x2.add(t3, f64x2.promote_low_f32x4(v128.shuffle<u32>(a1, a1, 2, 3, 0, 1)));
+        t4 = f64x2.add(t4, f64x2.promote_low_f32x4(a2));
+        t5 = f64x2.add(t5, f64x2.promote_low_f32x4(v128.shuffle<u32>(a2, a2, 2, 3, 0, 1)));
+        t6 = f64x2.add(t6, f64x2.promote_low_f32x4(a3));
+        t7 = f64x2.add(t7, f64x2.promote_low_f32x4(v128.shuffle<u32>(a3, a3, 2, 3, 0, 1)));
       }
-      const lo = f32x4.demote_f64x2_zero(f64x2.mul(t0, vinv));
-      const hi = f32x4.demote_f64x2_zero(f64x2.mul(t1, vinv));
-      const lo2 = f32x4.demote_f64x2_zero(f64x2.mul(t2, vinv));
-      const hi2 = f32x4.demote_f64x2_zero(f64x2.mul(t3, vinv));
       const o = out + (<usize>k << 2);
-      v128.store(o, v128.shuffle<u32>(lo, hi, 0, 1, 4, 5));
-      v128.store(o, v128.shuffle<u32>(lo2, hi2, 0, 1, 4, 5), 16);
+      v128.store(o, v128.shuffle<u32>(f32x4.demote_f64x2_zero(f64x2.mul(t0, vinv)), f32x4.demote_f64x2_zero(f64x2.mul(t1, vinv)), 0, 1, 4, 5));
+      v128.store(o, v128.shuffle<u32>(f32x4.demote_f64x2_zero(f64x2.mul(t2, vinv)), f32x4.demote_f64x2_zero(f64x2.mul(t3, vinv)), 0, 1, 4, 5), 16);
+      v128.store(o, v128.shuffle<u32>(f32x4.demote_f64x2_zero(f64x2.mul(t4, vinv)), f32x4.demote_f64x2_zero(f64x2.mul(t5, vinv)), 0, 1, 4, 5), 32);
+      v128.store(o, v128.shuffle<u32>(f32x4.demote_f64x2_zero(f64x2.mul(t6, vinv)), f32x4.demote_f64x2_zero(f64x2.mul(t7, vinv)), 0, 1, 4, 5), 48);
+    }
+    // Remaining groups of four channels, one vector per row.
+    for (; k + 4 <= c; k += 4) {
+      let t0 = f64x2.splat(0), t1 = f64x2.splat(0);
+      let p = g + (<usize>k << 2);
+      for (let i0 = 0; i0 < hw; i0 += BLOCK) {
+        const i1 = min(hw, i0 + BLOCK);
+        let a0 = f32x4.splat(0);
+        for (let i = i0; i < i1; i++) {
+          a0 = f32x4.add(a0, v128.load(p));
+          p += stride;
+        }
+        t0 = f64x2.add(t0, f64x2.promote_low_f32x4(a0));
+        t1 = f64x2.add(t1, f64x2.promote_low_f32x4(v128.shuffle<u32>(a0, a0, 2, 3, 0, 1)));
+      }
+      v128.store(out + (<usize>k << 2), v128.shuffle<u32>(f32x4.demote_f64x2_zero(f64x2.mul(t0, vinv)), f32x4.demote_f64x2_zero(f64x2.mul(t1, vinv)), 0, 1, 4, 5));
     }
   } else {
     for (; k + 4 <= c; k += 4) {
@@ -79,7 +94,7 @@ function poolColumns(out: usize, g: usize, hw: i32, c: i32, inv: f64): void {
       store<f32>(o, <f32>(t3 * inv), 12);
     }
   }
-  // Tail channels (c % 8 in SIMD form, c % 4 in scalar form).
+  // Tail channels (c % 4).
   for (; k < c; k++) {
     let t: f64 = 0;
     let p = g + (<usize>k << 2);
