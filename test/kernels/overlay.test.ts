@@ -68,18 +68,34 @@ describe('overlay kernel', async () => {
     }
   });
 
-  it('SIMD = scalar = twin for both modes, lengths 0–37, opacities, NaN/Inf in the map', () => {
+  it('SIMD = scalar = twin for both modes, lengths 0–40, opacities, NaN/±Inf in the map', () => {
     for (const mode of [0, 1]) {
       for (const opacity of [0, 0.3, 0.5, 0.77, 1]) {
-        for (let n = 0; n <= 37; n++) {
+        for (let n = 0; n <= 40; n++) {
           const map = rand(n, n + 1, -0.2, 1.2);
           if (n > 4) { map[2] = NaN; map[4] = Infinity; }
+          if (n > 20) { map[17] = -Infinity; map[19] = NaN; map[20] = 1e30; }
           const img = randU8(n * 4, n + 100);
           const res = Object.values(rts).map((rt) => Array.from(run(rt, map, img, jet, opacity, mode)));
           expect(res[0], `simd mode ${mode} n ${n} op ${opacity}`).toEqual(res[2]);
           expect(res[1], `scalar mode ${mode} n ${n} op ${opacity}`).toEqual(res[2]);
         }
       }
+    }
+  });
+
+  it('alpha blend: SIMD = scalar = twin on a long map (16-pixel blocks + tail) with index boundaries', () => {
+    const n = 1000003;
+    const map = rand(n, 5, -0.5, 1.5);
+    // Exact LUT boundaries (k/255 and just below), tiny values, ±0, NaN and ±Inf spread over block positions.
+    const special = [NaN, Infinity, -Infinity, 0, -0, 1, 1e-30, -1e-30, 1e30, -1e30];
+    for (let i = 0; i < n; i += 7) map[i] = i % 3 ? Math.fround((i % 256) / 255) : special[(i / 7) % special.length];
+    for (let i = 3; i < n; i += 11) map[i] = Math.fround(Math.fround((i % 256) / 255) - 1e-7);
+    const img = randU8(n * 4, 6);
+    for (const opacity of [0.3, 0.5, 1]) {
+      const res = Object.values(rts).map((rt) => run(rt, map, img, jet, opacity, 0));
+      expect(Buffer.compare(res[0], res[2]), `simd op ${opacity}`).toBe(0);
+      expect(Buffer.compare(res[1], res[2]), `scalar op ${opacity}`).toBe(0);
     }
   });
 });
