@@ -16,3 +16,4 @@ export * from "./resize_bilinear";
 export * from "./resize_nearest";
 export * from "./fuse_guided";
 export * from "./first_nonfinite";
+export * from "./resize_bilinear_minmax";

@@ -9,6 +9,7 @@ import { eigen_pc_kernel } from './eigen_pc.js';
 import { relu_kernel } from './relu.js';
 import { minmax_normalize_kernel } from './minmax_normalize.js';
 import { resize_bilinear_kernel } from './resize_bilinear.js';
+import { resize_bilinear_minmax_kernel } from './resize_bilinear_minmax.js';
 import { resize_nearest_kernel } from './resize_nearest.js';
 import { fuse_guided_kernel } from './fuse_guided.js';
 import { scorecam_masks_kernel } from './scorecam_masks.js';
@@ -26,6 +27,7 @@ export const kernelDescriptors = {
   relu: relu_kernel,
   minmax_normalize: minmax_normalize_kernel,
   resize_bilinear: resize_bilinear_kernel,
+  resize_bilinear_minmax: resize_bilinear_minmax_kernel,
   resize_nearest: resize_nearest_kernel,
   fuse_guided: fuse_guided_kernel,
   scorecam_masks: scorecam_masks_kernel,

@@ -23,14 +23,7 @@ export function resize_bilinear(
   out: F32, x: F32, tmp: F32, n: number, ih: number, iw: number, oh: number, ow: number, alignCorners: number,
 ): void {
   for (let b = 0; b < n; b++) {
-    const xb = b * ih * iw;
-    for (let j = 0; j < ow; j++) {
-      const [j0, j1, f] = bilinearTap(j, iw, ow, alignCorners);
-      for (let y = 0; y < ih; y++) {
-        const l = x[xb + y * iw + j0], r = x[xb + y * iw + j1];
-        tmp[y * ow + j] = l + Math.fround(Math.fround(r - l) * f);
-      }
-    }
+    horizontalPass(tmp, x, b * ih * iw, ih, iw, ow, alignCorners);
     for (let i = 0; i < oh; i++) {
       const [y0, y1, f] = bilinearTap(i, ih, oh, alignCorners);
       const o = (b * oh + i) * ow;
@@ -38,6 +31,17 @@ export function resize_bilinear(
         const t = tmp[y0 * ow + j], u = tmp[y1 * ow + j];
         out[o + j] = t + Math.fround(Math.fround(u - t) * f);
       }
+    }
+  }
+}
+
+/** The first pass: every input row of the map at x[xb…] resized horizontally into tmp[ih·ow]. */
+export function horizontalPass(tmp: F32, x: F32, xb: number, ih: number, iw: number, ow: number, alignCorners: number): void {
+  for (let j = 0; j < ow; j++) {
+    const [j0, j1, f] = bilinearTap(j, iw, ow, alignCorners);
+    for (let y = 0; y < ih; y++) {
+      const l = x[xb + y * iw + j0], r = x[xb + y * iw + j1];
+      tmp[y * ow + j] = l + Math.fround(Math.fround(r - l) * f);
     }
   }
 }
