@@ -125,23 +125,25 @@ async function loadCompute(): Promise<ComputeCamSync | null> {
 }
 
 /**
- * Grad-CAM post-processing as the facade runs it, kernel by kernel, for one image: copy A and G into
- * one arena plan, reject NaN/±Inf in wasm, pool the gradients, weighted channel sum with the ReLU
- * fused, min-max at layer size, half-pixel resize, min-max at output size, copy the map out.
+ * Grad-CAM post-processing as the facade (computeCamSync → core/post.ts) runs it, kernel by kernel, for
+ * one image: copy A and G into one arena plan, pool the gradients, weighted channel sum, scan the
+ * low-res map for NaN/±Inf (Grad-CAM carries any bad input into it, so A and G need no scan of their
+ * own), ReLU and min-max at layer size, then half-pixel resize and min-max fused in one kernel, and
+ * copy the map out into `map` (the facade's `out` option; a fresh 224² Float32Array would add V8's
+ * ~13 µs allocation, see the gradcam-post-facade rows).
  */
-export function kernelGradcamPost(rt: Runtime, a: Float32Array, g: Float32Array, h: number, w: number, c: number, O: number): Float32Array {
+export function kernelGradcamPost(rt: Runtime, a: Float32Array, g: Float32Array, h: number, w: number, c: number, O: number, map: Float32Array): Float32Array {
   const hw = h * w;
   const k = kernelsOf(rt) as unknown as Runtime['kernels'];
-  const { f: [av, gv, wt, lowres, out, tmp] } = rt.arena.take([hw * c, hw * c, c, hw, O * O, h * O]);
+  const { f: [av, gv, wt, lowres, work, out, tmp] } = rt.arena.take([hw * c, hw * c, c, hw, hw, O * O, 2 * h * O]);
   av.set(a);
   gv.set(g);
-  if (k.first_nonfinite(av, hw * c) >= 0 || k.first_nonfinite(gv, hw * c) >= 0) throw new Error('non-finite input');
   k.pool_mean(wt, gv, 1, hw, c);
-  k.channel_wsum(lowres, av, wt, 1, hw, c, 1);
-  k.minmax_normalize(lowres, 1, hw, 1e-7);
-  k.resize_bilinear(out, lowres, tmp, 1, h, w, O, O, 0);
-  k.minmax_normalize(out, 1, O * O, 1e-7);
-  const map = new Float32Array(O * O);
+  k.channel_wsum(lowres, av, wt, 1, hw, c, 0);
+  for (let i = 0; i < hw; i++) if (!Number.isFinite(lowres[i])) throw new Error('non-finite input');
+  k.relu(work, lowres, hw);
+  k.minmax_normalize(work, 1, hw, 1e-7);
+  k.resize_bilinear_minmax(out, work, tmp, 1, h, w, O, O, 0, 1e-7);
   map.set(out);
   return map;
 }
@@ -159,13 +161,13 @@ function gradcamPostCases(): Case[] {
         workload, impl: flavor, bytes,
         prepare: async () => {
           const rt = await runtime(flavor);
-          let map: Float32Array | null = null;
-          const run = () => void (map = kernelGradcamPost(rt, inputs.a, inputs.g, h, w, c, OUT));
+          const map = new Float32Array(OUT * OUT);
+          const run = () => void kernelGradcamPost(rt, inputs.a, inputs.g, h, w, c, OUT, map);
           return {
             run,
-            check: () => expectClose(`${workload} ${flavor}`, map!, want(), 1e-4, true),
+            check: () => expectClose(`${workload} ${flavor}`, map, want(), 1e-4, true),
             wasmBytes: camkitWasmBytes(rt),
-            note: 'kernel sequence incl. wasm NaN check, copies in and out',
+            note: 'kernel sequence as computeCamSync, copies in and out, map into a caller array',
           };
         },
       });
@@ -687,6 +689,22 @@ function stageCases(): Case[] {
         };
       }),
   });
+
+  const rmW = `resize_bilinear_minmax/${h}x${w}-${O}x${O}`;
+  const rmRef = Float32Array.from(scaleRef(resizeRef(lowres, h, w, O, O)));
+  for (const flavor of FLAVORS) {
+    cases.push(
+      camkitKernelCase(rmW, flavor, rsBytes, 'resize_bilinear_minmax', (rt, k) => {
+        const { f: [out, xv, tmp] } = rt.arena.take([O * O, hw, 2 * h * O]);
+        xv.set(lowres);
+        return {
+          run: () => k.resize_bilinear_minmax!(out, xv, tmp, 1, h, w, O, O, 0, 1e-7),
+          check: () => expectClose(`${rmW} ${flavor}`, out, rmRef, 1e-5),
+          note: 'resize then min-max, fused',
+        };
+      }),
+    );
+  }
 
   const mmW = `minmax_normalize/${O}x${O}`;
   const mmBytes = 2 * O * O * F;

@@ -48,6 +48,12 @@ export interface CamOptions extends PostOptions {
   scoreWeights?: 'softmax' | 'probability';
   /** Eigen methods: power-iteration limits (defaults 1000 iterations, tolerance 1e-6). */
   eigen?: { maxIter?: number; tol?: number };
+  /**
+   * computeCamSync: write the final maps into this Float32Array of n·height·width values instead of
+   * a new one (result.map is then `out`). For per-frame loops: a fresh 224² array costs about as
+   * much as the whole Grad-CAM post-processing.
+   */
+  out?: Float32Array;
 }
 
 export interface CamResult {
@@ -161,6 +167,13 @@ export function computeCamSync(rt: Runtime, method: string, arrays: CamArrays, o
     checkFinite(A, 'activations', policy);
     if (G) checkFinite(G, 'gradients', policy);
   }
+  const mapLength = d.n * post.oh * post.ow;
+  if (opts.out !== undefined) {
+    const o = opts.out;
+    if (!(o instanceof Float32Array)) throw new InputError('E_DTYPE', `out must be a Float32Array, got ${Object.prototype.toString.call(o)}.`);
+    if (o.length !== mapLength) throw new InputError('E_SHAPE', `out has ${o.length} values; the maps need ${d.n}×${post.oh}×${post.ow} = ${mapLength}.`);
+    if (rt.arena.owns(o.buffer)) throw new InputError('E_SHAPE', 'out is a view of camkit\'s kernel memory, which the next call overwrites; pass an array of your own.');
+  }
   const params = methodParams(m, d, arrays, opts, p.numClasses, policy);
 
   const { f } = rt.arena.take(p.counts);
@@ -169,20 +182,25 @@ export function computeCamSync(rt: Runtime, method: string, arrays: CamArrays, o
   const [work, out, tmp] = rest.slice(rest.length - 3);
   a.set(A);
   if (G) g.set(G);
-  if (policy === 'zero') {
-    zeroNonFinite(a);
-    if (G) zeroNonFinite(g);
-  } else if (fits) {
+  const scanInputs = () => {
     for (const [x, name] of G ? ([[a, 'activations'], [g, 'gradients']] as const) : ([[a, 'activations']] as const)) {
       const i = rt.kernels.first_nonfinite(x, x.length);
       if (i >= 0) throw nonFiniteError(name, x[i], i);
     }
+  };
+  if (policy === 'zero') {
+    zeroNonFinite(a);
+    if (G) zeroNonFinite(g);
+  } else if (fits && !m.propagatesNonFinite) {
+    scanInputs();
   }
   const extra = m.run(rt, d, { a, g: G ? g : null, weights: m.hasWeights ? wts : null, lowres, scratch }, params);
-  // Finite inputs can still overflow float32 in the sums (|a·g| summed past 3.4e38): a typed error,
-  // not a NaN map. The scan is over the low-res map only (n·h·w values).
+  // The low-res map (n·h·w values) is always scanned. For methods that propagate non-finite inputs
+  // this replaces the scan of A and G, which then runs only to name the culprit. What remains is a
+  // float32 overflow of finite inputs (|a·g| summed past 3.4e38): a typed error, not a NaN map.
   const over = firstNonFinite(lowres);
   if (over >= 0) {
+    if (policy === 'error' && fits && m.propagatesNonFinite) scanInputs();
     throw new InputError('E_NONFINITE', `The ${m.name} map overflows float32 (${lowres[over]} at index ${over}): the activations or gradients are too large; scale them down.`);
   }
   const result: CamResult = {
@@ -192,7 +210,7 @@ export function computeCamSync(rt: Runtime, method: string, arrays: CamArrays, o
     weights: m.hasWeights ? new Float32Array(d.n * d.c) : null,
     lowres: new Float32Array(d.n * d.hw),
     lowresShape: [d.h, d.w],
-    map: new Float32Array(d.n * post.oh * post.ow),
+    map: opts.out ?? new Float32Array(mapLength),
     width: post.ow,
     height: post.oh,
     kernels: rt.flavor,

@@ -70,9 +70,9 @@ export function resolvePost(h: number, w: number, opts: PostOptions = {}, inputS
   return { relu: opts.relu ?? true, output, normalisation, resize, oh, ow };
 }
 
-/** Float counts of the arena buffers postProcess needs: [work n·h·w, out n·oh·ow, resize tmp h·ow]. */
+/** Float counts of the arena buffers postProcess needs: [work n·h·w, out n·oh·ow, resize tmp 2·h·ow]. */
 export function postBuffers(n: number, h: number, w: number, p: ResolvedPost): number[] {
-  return [n * h * w, n * p.oh * p.ow, p.resize.startsWith('bilinear') ? h * p.ow : 0];
+  return [n * h * w, n * p.oh * p.ow, p.resize.startsWith('bilinear') ? 2 * h * p.ow : 0];
 }
 
 /**
@@ -85,8 +85,13 @@ export function postProcess(rt: Runtime, src: F32, work: F32, out: F32, tmp: F32
   else work.set(src);
   const norm = p.output === 'normalised' ? p.normalisation : 'none';
   normalise(rt, work, n, h * w, norm);
-  resizeMaps(rt, out, work, tmp, n, h, w, p);
-  normalise(rt, out, n, p.oh * p.ow, norm);
+  if (norm === 'minmax' && p.resize.startsWith('bilinear') && (p.oh !== h || p.ow !== w)) {
+    // The default chain's last two steps in one kernel: the output is written once, not three times.
+    k.resize_bilinear_minmax(out, work, tmp, n, h, w, p.oh, p.ow, p.resize === 'bilinear-align-corners' ? 1 : 0, CAM_EPS);
+  } else {
+    resizeMaps(rt, out, work, tmp, n, h, w, p);
+    normalise(rt, out, n, p.oh * p.ow, norm);
+  }
   if (p.output === 'signed') scaleMaps(out, n, p.oh * p.ow, 'maxabs');
 }
 

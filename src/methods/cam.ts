@@ -6,6 +6,8 @@ export const cam: CamMethod = {
   name: 'CAM',
   needsGradients: false,
   hasWeights: true,
+  // w·A carries any NaN/±Inf of A into the map (0·Inf = NaN); the classifier weights are checked apart.
+  propagatesNonFinite: true,
   needs: ['classifierWeights', 'classIndex'],
   scratch: () => [],
   run(rt, d, b, p) {

@@ -5,6 +5,8 @@ export const gradcam: CamMethod = {
   name: 'GradCAM',
   needsGradients: true,
   hasWeights: true,
+  // mean(G) carries any NaN/±Inf of G into its weight; w·A carries it and any of A's (0·Inf = NaN) into the map.
+  propagatesNonFinite: true,
   needs: [],
   scratch: () => [],
   run(rt, d, b) {

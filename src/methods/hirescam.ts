@@ -5,6 +5,8 @@ export const hirescam: CamMethod = {
   name: 'HiResCAM',
   needsGradients: true,
   hasWeights: false,
+  // Every G·A product enters the sum: a NaN/±Inf in either input makes its map value NaN/±Inf (0·Inf = NaN).
+  propagatesNonFinite: true,
   needs: [],
   scratch: () => [],
   run(rt, d, b) {

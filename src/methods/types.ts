@@ -67,6 +67,12 @@ export interface CamMethod {
   readonly hasWeights: boolean;
   /** What else the method needs, for error messages. */
   readonly needs: readonly ('classifierWeights' | 'classIndex' | 'scores' | 'originalScore')[];
+  /**
+   * True when every NaN/±Inf in the activations or gradients provably reaches the low-resolution
+   * map (a product or sum it enters cannot turn finite again, no ReLU or select inside the method),
+   * so the facade scans only that small map and looks for the culprit in A and G only when it is not finite.
+   */
+  readonly propagatesNonFinite?: boolean;
   /** Float counts of the scratch buffers the method needs. */
   scratch(d: MethodDims): number[];
   /** Fills `b.lowres` (and `b.weights`); returns extra facts (eigen iterations per image). */

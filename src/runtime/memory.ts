@@ -32,6 +32,11 @@ export class Arena {
     return this.memory ? this.memory.buffer.byteLength : (this.jsBuffer?.byteLength ?? 0);
   }
 
+  /** Whether `buffer` is this arena's memory (a view on it would be overwritten by the next call). */
+  owns(buffer: ArrayBufferLike): boolean {
+    return buffer === (this.memory ? this.memory.buffer : this.jsBuffer);
+  }
+
   /** Bytes a plan of `f32` float counts and `u8` byte counts needs, base included. */
   planBytes(f32: readonly number[], u8: readonly number[] = []): number {
     let bytes = this.base;

@@ -24,6 +24,8 @@ import {
   type CamMap,
 } from '../../src/index.js';
 import { crc32, encodePng, parseMapJson, readMap } from '../../src/mapfile.js';
+import { computeCamSync } from '../../src/compute.js';
+import { camMethods } from '../../src/methods/registry.js';
 import { explain } from '../../src/capture/index.js';
 import { conformanceCli } from '../../src/conformance/cli.js';
 import { main as camkitMain } from '../../src/cli/camkit.js';
@@ -112,6 +114,48 @@ describe('computeCam: every bad input is refused before allocation', () => {
     expect(Number.isNaN(Gn[17])).toBe(true); // the caller's data is never modified
     expect(tf.memory().numTensors).toBe(before);
     tf.dispose([a, gn, an, g]);
+  });
+
+  it('methods that skip the input scan (propagatesNonFinite) still name every NaN/±Inf, also where a weight or activation is 0', async () => {
+    const rt = await getRuntime();
+    const flagged = Object.values(camMethods).filter((m) => m.propagatesNonFinite).map((m) => m.name);
+    expect(flagged.sort()).toEqual(['CAM', 'GradCAM', 'HiResCAM']);
+    const [n, h, w, c] = [2, 3, 5, 7];
+    const shape = [n, h, w, c], len = n * h * w * c;
+    for (const method of flagged) {
+      for (let trial = 0; trial < 60; trial++) {
+        const A = rand(len, 100 + trial, 0, 1), G = rand(len, 200 + trial);
+        // Channel 2 has gradients that pool to exactly 0 and activations of exactly 0 in image 1, so a
+        // bad value there meets a zero factor (0·Inf = NaN must still surface).
+        for (let p = 0; p < n * h * w; p++) G[p * c + 2] = p % 2 ? 0.5 : -0.5;
+        for (let p = h * w; p < n * h * w; p++) A[p * c + 2] = 0;
+        const W = rand(c * 3, 300 + trial);
+        W[2 * 3 + 1] = 0;
+        const target = (trial % 2 === 0 || method === 'CAM') ? 'activations' : 'gradients';
+        const bad = [NaN, Infinity, -Infinity][trial % 3];
+        const at = trial < 6 ? (h * w + trial) * c + 2 : (trial * 7919) % len;
+        (target === 'activations' ? A : G)[at] = bad;
+        const x = { activations: { data: A, shape }, gradients: { data: G, shape }, classifierWeights: { data: W, shape: [c, 3] }, classIndex: 1 };
+        expect(() => computeCamSync(rt, method, x), `${method} ${target}[${at}] = ${bad}`).toThrow(new RegExp(`${target} holds ${String(bad).replace('+', '')} at index ${at}`));
+      }
+    }
+  });
+
+  it('out: the maps land in the caller\'s array (same values as a fresh one); a wrong type, length or a kernel-memory view is refused before any work', async () => {
+    const rt = await getRuntime();
+    const shape = [2, 4, 4, 3];
+    const x = { activations: { data: rand(96, 7, 0, 1), shape }, gradients: { data: rand(96, 8), shape } };
+    const fresh = computeCamSync(rt, 'GradCAM', x, { outputSize: [9, 11] });
+    const out = new Float32Array(2 * 9 * 11).fill(-5);
+    const r = computeCamSync(rt, 'GradCAM', x, { outputSize: [9, 11], out });
+    expect(r.map).toBe(out);
+    expect(out).toEqual(fresh.map);
+    const arena0 = rt.arena.byteLength;
+    expect(() => computeCamSync(rt, 'GradCAM', x, { outputSize: [9, 11], out: new Float32Array(197) })).toThrow(/out has 197 values; the maps need 2×9×11 = 198/);
+    expect(() => computeCamSync(rt, 'GradCAM', x, { outputSize: [9, 11], out: new Float64Array(198) as unknown as Float32Array })).toThrow(/out must be a Float32Array/);
+    const view = rt.arena.take([198]).f[0];
+    expect(() => computeCamSync(rt, 'GradCAM', x, { outputSize: [9, 11], out: view })).toThrow(/view of camkit's kernel memory/);
+    expect(rt.arena.byteLength).toBe(arena0);
   });
 
   it('finite inputs whose products overflow float32: E_NONFINITE, never a NaN map', async () => {
