@@ -9,9 +9,8 @@
   return min<f64>(max<f64>(((<f64>i + 0.5) * <f64>inn) / <f64>out - 0.5, 0), <f64>(inn - 1));
 }
 
-/** Every input row resized horizontally into tmp[ih][ow] (a gather, scalar: ih·ow values only). */
-// @ts-ignore: decorator
-@inline export function horizontalPass(tmp: usize, x: usize, ih: i32, iw: i32, ow: i32, alignCorners: i32): void {
+/** Every input row resized horizontally into tmp[ih][ow] (a gather, scalar: ih·ow values only). Not inlined: one copy for both kernels. */
+export function horizontalPass(tmp: usize, x: usize, ih: i32, iw: i32, ow: i32, alignCorners: i32): void {
   const trow = <usize>ow << 2;
   for (let j = 0; j < ow; j++) {
     const s = source(j, iw, ow, alignCorners);

@@ -3,7 +3,7 @@
 // by actually instantiating: WebAssembly.validate() answers yes even when a Content-Security-Policy
 // forbids compilation. No work happens at import.
 import { CamkitError, NameError } from '../errors.js';
-import { WASM_SCALAR, WASM_SIMD } from '../generated/wasm.js';
+import { WASM_PACKED, WASM_SCALAR_BYTES, WASM_SIMD_BYTES } from '../generated/wasm.js';
 import { buildKernelSet, type KernelSet } from '../kernels/registry.js';
 import type { KernelFlavor, WasmExports } from '../kernels/types.js';
 import { Arena, DEFAULT_MAX_MEMORY_BYTES } from './memory.js';
@@ -57,10 +57,21 @@ async function inflate(bytes: Uint8Array<ArrayBuffer>): Promise<Uint8Array<Array
   return new Uint8Array(await new Response(stream).arrayBuffer());
 }
 
+/** Both modules come out of one deflate stream (scalar, then SIMD); inflated once, on first use. */
+let unpacked: Promise<Uint8Array<ArrayBuffer>> | null = null;
+function unpack(): Promise<Uint8Array<ArrayBuffer>> {
+  unpacked ??= inflate(decode(WASM_PACKED)).then((b) => {
+    if (b.length !== WASM_SCALAR_BYTES + WASM_SIMD_BYTES) throw new Error(`the inlined wasm unpacked to ${b.length} bytes, not ${WASM_SCALAR_BYTES + WASM_SIMD_BYTES}`);
+    return b;
+  });
+  unpacked.catch(() => (unpacked = null));
+  return unpacked;
+}
+
 function compile(flavor: 'simd' | 'scalar'): Promise<WebAssembly.Module> {
   let m = modules.get(flavor);
   if (!m) {
-    m = inflate(decode(flavor === 'simd' ? WASM_SIMD : WASM_SCALAR)).then((bytes) => WebAssembly.compile(bytes));
+    m = unpack().then((b) => WebAssembly.compile(flavor === 'simd' ? b.subarray(WASM_SCALAR_BYTES) : b.subarray(0, WASM_SCALAR_BYTES)));
     // A failure (CSP, no SIMD) is not cached, so a later init can try again.
     m.catch(() => modules.delete(flavor));
     modules.set(flavor, m);
