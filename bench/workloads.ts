@@ -126,7 +126,7 @@ async function loadCompute(): Promise<ComputeCamSync | null> {
 
 /**
  * Grad-CAM post-processing as the facade (computeCamSync → core/post.ts) runs it, kernel by kernel, for
- * one image: copy A and G into one arena plan, pool the gradients, weighted channel sum, scan the
+ * one image: copy G into the one input buffer and pool it, copy A over it, weighted channel sum, scan the
  * low-res map for NaN/±Inf (Grad-CAM carries any bad input into it, so A and G need no scan of their
  * own), ReLU and min-max at layer size, then half-pixel resize and min-max fused in one kernel, and
  * copy the map out into `map` (the facade's `out` option; a fresh 224² Float32Array would add V8's
@@ -135,11 +135,11 @@ async function loadCompute(): Promise<ComputeCamSync | null> {
 export function kernelGradcamPost(rt: Runtime, a: Float32Array, g: Float32Array, h: number, w: number, c: number, O: number, map: Float32Array): Float32Array {
   const hw = h * w;
   const k = kernelsOf(rt) as unknown as Runtime['kernels'];
-  const { f: [av, gv, wt, lowres, work, out, tmp] } = rt.arena.take([hw * c, hw * c, c, hw, hw, O * O, 2 * h * O]);
-  av.set(a);
-  gv.set(g);
-  k.pool_mean(wt, gv, 1, hw, c);
-  k.channel_wsum(lowres, av, wt, 1, hw, c, 0);
+  const { f: [buf, wt, lowres, work, out, tmp] } = rt.arena.take([hw * c, c, hw, hw, O * O, 2 * h * O]);
+  buf.set(g);
+  k.pool_mean(wt, buf, 1, hw, c);
+  buf.set(a);
+  k.channel_wsum(lowres, buf, wt, 1, hw, c, 0);
   for (let i = 0; i < hw; i++) if (!Number.isFinite(lowres[i])) throw new Error('non-finite input');
   k.relu(work, lowres, hw);
   k.minmax_normalize(work, 1, hw, 1e-7);

@@ -3,7 +3,7 @@
 // computeCamSync, which does everything in one synchronous arena plan: validate, plan all buffers
 // (inputs, weights, method scratch, low-res map, post-processing), copy in, compute, copy out.
 import { InputError, ModelError } from './errors.js';
-import type { KernelFlavor } from './kernels/types.js';
+import type { F32, KernelFlavor } from './kernels/types.js';
 import { getRuntime, type Runtime } from './runtime/init.js';
 import { getMethod } from './methods/registry.js';
 import type { CamMethod, MethodDims, MethodName, MethodParams } from './methods/types.js';
@@ -144,7 +144,8 @@ function plan(method: string, inputs: CamInputs<unknown>, opts: CamOptions): { p
     if (len !== 1 && len !== n) throw new InputError('E_SHAPE', `originalScore must be one number or one per image (${n}), got ${len}.`);
   }
   const post = resolvePost(h, w, opts, inputs.inputSize);
-  const counts = [n * d.hw * c, m.needsGradients ? n * d.hw * c : 0, m.hasWeights ? n * c : 0, n * d.hw, ...m.scratch(d), ...postBuffers(n, h, w, post)];
+  // Methods with gradientWeights share one input buffer between G and A (see CamMethod).
+  const counts = [n * d.hw * c, m.needsGradients && !m.gradientWeights ? n * d.hw * c : 0, m.hasWeights ? n * c : 0, n * d.hw, ...m.scratch(d), ...postBuffers(n, h, w, post)];
   return { p: { m, d, post, counts, numClasses }, shapes };
 }
 
@@ -180,21 +181,34 @@ export function computeCamSync(rt: Runtime, method: string, arrays: CamArrays, o
   const [a, g, wts, lowres, ...rest] = f;
   const scratch = rest.slice(0, rest.length - 3);
   const [work, out, tmp] = rest.slice(rest.length - 3);
-  a.set(A);
-  if (G) g.set(G);
+  const shared = G !== null && m.gradientWeights !== undefined;
   const scanInputs = () => {
+    if (shared) {
+      // G was overwritten by A in kernel memory: name the culprit from the caller's arrays.
+      checkFinite(A, 'activations', 'error');
+      checkFinite(G, 'gradients', 'error');
+      return;
+    }
     for (const [x, name] of G ? ([[a, 'activations'], [g, 'gradients']] as const) : ([[a, 'activations']] as const)) {
       const i = rt.kernels.first_nonfinite(x, x.length);
       if (i >= 0) throw nonFiniteError(name, x[i], i);
     }
   };
-  if (policy === 'zero') {
-    zeroNonFinite(a);
-    if (G) zeroNonFinite(g);
-  } else if (fits && !m.propagatesNonFinite) {
-    scanInputs();
+  const load = (x: F32, src: Float32Array) => {
+    x.set(src);
+    if (policy === 'zero') zeroNonFinite(x);
+  };
+  if (shared) {
+    load(a, G);
+    if (fits && policy === 'error' && !m.propagatesNonFinite) scanInputs();
+    m.gradientWeights!(rt, d, a, wts);
+    load(a, A);
+  } else {
+    load(a, A);
+    if (G) load(g, G);
+    if (fits && policy === 'error' && !m.propagatesNonFinite) scanInputs();
   }
-  const extra = m.run(rt, d, { a, g: G ? g : null, weights: m.hasWeights ? wts : null, lowres, scratch }, params);
+  const extra = m.run(rt, d, { a, g: G && !shared ? g : null, weights: m.hasWeights ? wts : null, lowres, scratch }, params);
   // The low-res map (n·h·w values) is always scanned. For methods that propagate non-finite inputs
   // this replaces the scan of A and G, which then runs only to name the culprit. What remains is a
   // float32 overflow of finite inputs (|a·g| summed past 3.4e38): a typed error, not a NaN map.

@@ -9,8 +9,10 @@ export const gradcam: CamMethod = {
   propagatesNonFinite: true,
   needs: [],
   scratch: () => [],
+  gradientWeights(rt, d, g, weights) {
+    rt.kernels.pool_mean(weights, g, d.n, d.hw, d.c);
+  },
   run(rt, d, b) {
-    rt.kernels.pool_mean(b.weights!, b.g!, d.n, d.hw, d.c);
     rt.kernels.channel_wsum(b.lowres, b.a, b.weights!, d.n, d.hw, d.c, 0);
   },
 };

@@ -73,6 +73,12 @@ export interface CamMethod {
    * so the facade scans only that small map and looks for the culprit in A and G only when it is not finite.
    */
   readonly propagatesNonFinite?: boolean;
+  /**
+   * For methods that read the gradients only to make their weights (Grad-CAM): the facade copies G
+   * into the activations' buffer, calls this, then copies A over it and calls `run` with g = null.
+   * One input-sized buffer instead of two, and the second copy lands on lines the first brought in.
+   */
+  gradientWeights?(rt: Runtime, d: MethodDims, g: F32, weights: F32): void;
   /** Float counts of the scratch buffers the method needs. */
   scratch(d: MethodDims): number[];
   /** Fills `b.lowres` (and `b.weights`); returns extra facts (eigen iterations per image). */
