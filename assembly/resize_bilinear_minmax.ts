@@ -6,8 +6,9 @@
 // evaluated and reduced; then every row is written as (v − lo)·r with r = f32(1/s), s the
 // minmax_normalize denominator. The reciprocal differs from its division by ≤ 1 ulp; the minimum
 // stays exactly 0 and the maximum ≤ 1 (x·f32(1/x) ≤ 1 for every f32 x, checked exhaustively).
-// tmp holds 2·ih·ow floats: the horizontally resized rows T, then the row differences D = T[y+1] − T[y].
-import { horizontalPass, source } from "./inline/bilinear";
+// tmp holds 2·(ih + 1)·ow floats: the horizontally resized rows T, the row differences
+// D = T[y+1] − T[y], then the column taps (ow lower taps, ow weights).
+import { horizontalPassSimd, source } from "./inline/bilinear";
 
 export function resize_bilinear_minmax(
   out: usize, x: usize, tmp: usize, n: i32, ih: i32, iw: i32, oh: i32, ow: i32, alignCorners: i32, eps: f64,
@@ -17,7 +18,7 @@ export function resize_bilinear_minmax(
   for (let b = 0; b < n; b++) {
     const xb = x + (<usize>b * <usize>ih * <usize>iw << 2);
     const ob = out + (<usize>b * <usize>oh * <usize>ow << 2);
-    horizontalPass(tmp, xb, ih, iw, ow, alignCorners);
+    horizontalPassSimd(tmp, xb, ih, iw, ow, alignCorners, diff + <usize>ih * trow);
     for (let y = 0; y < ih; y++) {
       const t = tmp + <usize>y * trow;
       rowDiff(diff + <usize>y * trow, t, y + 1 < ih ? t + trow : t, ow);

@@ -47,3 +47,48 @@ export function horizontalPass(tmp: usize, x: usize, ih: i32, iw: i32, ow: i32, 
     store<f32>(o + q, a + (load<f32>(u + q) - a) * f);
   }
 }
+
+/**
+ * horizontalPass with the column taps computed once into `taps` (ow i32 lower taps, then ow f32
+ * weights) and four output columns per vector where they share one source pair (upsampling: almost
+ * all): splat(l) + splat(r − l)·f, the same f32 ops per lane as the scalar form, so the same bits.
+ */
+export function horizontalPassSimd(tmp: usize, x: usize, ih: i32, iw: i32, ow: i32, alignCorners: i32, taps: usize): void {
+  const fw = taps + (<usize>ow << 2);
+  for (let j = 0; j < ow; j++) {
+    const s = source(j, iw, ow, alignCorners);
+    const j0 = <i32>Math.floor(s);
+    store<i32>(taps + (<usize>j << 2), j0);
+    store<f32>(fw + (<usize>j << 2), <f32>(s - <f64>j0));
+  }
+  const last = iw - 1;
+  for (let y = 0; y < ih; y++) {
+    const xr = x + (<usize>y * <usize>iw << 2);
+    const t = tmp + (<usize>y * <usize>ow << 2);
+    let j = 0;
+    if (ASC_FEATURE_SIMD) {
+      for (; j + 4 <= ow; j += 4) {
+        const q = <usize>j << 2;
+        const k0 = load<i32>(taps + q);
+        if (k0 == load<i32>(taps + q, 12)) {
+          const l = load<f32>(xr + (<usize>k0 << 2));
+          const r = load<f32>(xr + (<usize>min(k0 + 1, last) << 2));
+          v128.store(t + q, f32x4.add(f32x4.splat(l), f32x4.mul(f32x4.splat(r - l), v128.load(fw + q))));
+        } else {
+          for (let e = 0; e < 4; e++) {
+            const qe = q + (<usize>e << 2);
+            const k = load<i32>(taps + qe);
+            const l = load<f32>(xr + (<usize>k << 2));
+            store<f32>(t + qe, l + (load<f32>(xr + (<usize>min(k + 1, last) << 2)) - l) * load<f32>(fw + qe));
+          }
+        }
+      }
+    }
+    for (; j < ow; j++) {
+      const q = <usize>j << 2;
+      const k = load<i32>(taps + q);
+      const l = load<f32>(xr + (<usize>k << 2));
+      store<f32>(t + q, l + (load<f32>(xr + (<usize>min(k + 1, last) << 2)) - l) * load<f32>(fw + q));
+    }
+  }
+}
