@@ -15,7 +15,8 @@ describe('pool_mean', async () => {
   });
 
   it('SIMD = scalar = twin over 0–33 channels, odd maps, both loop orders', () => {
-    for (const [n, hw, cs] of [[1, 1, 34], [2, 15, 34], [1, 77, 34], [1, 49, [1025, 1030, 2048]]] as const) {
+    // SIMD: ≤ 256 rows take the row loop, more the column loop (16-, 4- and 1-channel parts); scalar: the row loop for C > 1024, ≤ 64 rows.
+    for (const [n, hw, cs] of [[1, 1, 34], [2, 15, 34], [1, 77, 34], [1, 49, [1025, 1030, 2048]], [1, 256, [512, 515]], [1, 257, 34], [2, 301, [512, 1030]]] as const) {
       const chans = typeof cs === 'number' ? Array.from({ length: cs }, (_, i) => i) : cs;
       for (const c of chans) {
         const g = rand(n * hw * c, c + 7);
@@ -33,7 +34,11 @@ describe('pool_mean', async () => {
 
   it('stays accurate on large maps (f32 partial sums per block, f64 across blocks)', () => {
     // 112×112 positions with a large common offset: a plain f32 running sum drifts by ~1e-5 here.
-    const hw = 112 * 112, c = 9;
+    // 16×16 is the largest map of the SIMD row loop (64 running additions of four-row sums).
+    for (const [hw, c] of [[112 * 112, 9], [256, 37]]) accurate(hw, c);
+  });
+
+  function accurate(hw: number, c: number): void {
     const g = rand(hw * c, 3, 0.5, 1.5);
     const exact = new Float64Array(c);
     for (let p = 0; p < hw; p++) for (let k = 0; k < c; k++) exact[k] += g[p * c + k] / hw;
@@ -41,7 +46,7 @@ describe('pool_mean', async () => {
       const { f: [out, gv] } = rt.arena.take([c, hw * c]);
       gv.set(g);
       rt.kernels.pool_mean(out, gv, 1, hw, c);
-      expect(relErr(out, exact)).toBeLessThan(1e-6);
+      expect(relErr(out, exact), `${rt.flavor} hw ${hw}`).toBeLessThan(1e-6);
     }
-  });
+  }
 });
