@@ -6,19 +6,25 @@
 // evaluated and reduced; then every row is written as (v − lo)·r with r = f32(1/s), s the
 // minmax_normalize denominator. The reciprocal differs from its division by ≤ 1 ulp; the minimum
 // stays exactly 0 and the maximum ≤ 1 (x·f32(1/x) ≤ 1 for every f32 x, checked exhaustively).
-// tmp holds 2·(ih + 1)·ow floats: the horizontally resized rows T, the row differences
-// D = T[y+1] − T[y], then the column taps (ow lower taps, ow weights).
-import { horizontalPassSimd, source } from "./inline/bilinear";
+// tmp holds 2·(ih + 1)·ow + 2·oh floats: the horizontally resized rows T, the row differences
+// D = T[y+1] − T[y], the column taps (ow lower taps, ow weights), then the row taps (oh, oh).
+import { computeTaps, horizontalPassSimd } from "./inline/bilinear";
 
 export function resize_bilinear_minmax(
   out: usize, x: usize, tmp: usize, n: i32, ih: i32, iw: i32, oh: i32, ow: i32, alignCorners: i32, eps: f64,
 ): void {
   const trow = <usize>ow << 2;
   const diff = tmp + <usize>ih * trow;
+  // Taps once per call (f64 divisions), shared by every map.
+  const cols = diff + <usize>ih * trow;
+  const rows = cols + (<usize>ow << 3);
+  const rowF = rows + (<usize>oh << 2);
+  computeTaps(cols, iw, ow, alignCorners);
+  computeTaps(rows, ih, oh, alignCorners);
   for (let b = 0; b < n; b++) {
     const xb = x + (<usize>b * <usize>ih * <usize>iw << 2);
     const ob = out + (<usize>b * <usize>oh * <usize>ow << 2);
-    horizontalPassSimd(tmp, xb, ih, iw, ow, alignCorners, diff + <usize>ih * trow);
+    horizontalPassSimd(tmp, xb, ih, iw, ow, cols);
     for (let y = 0; y < ih; y++) {
       const t = tmp + <usize>y * trow;
       rowDiff(diff + <usize>y * trow, t, y + 1 < ih ? t + trow : t, ow);
@@ -27,16 +33,11 @@ export function resize_bilinear_minmax(
     lo = Infinity;
     hi = -Infinity;
     nan = false;
-    let prev = -1;
-    let y0 = oh > 0 ? tap(0, ih, oh, alignCorners) : 0;
     for (let i = 0; i < oh; i++) {
-      const next = i + 1 < oh ? tap(i + 1, ih, oh, alignCorners) : -1;
-      if (y0 != prev || y0 != next) {
-        const f = <f32>(source(i, ih, oh, alignCorners) - <f64>y0);
-        rowExtremes(tmp + <usize>y0 * trow, diff + <usize>y0 * trow, ow, f);
-      }
-      prev = y0;
-      y0 = next;
+      const y = load<i32>(rows + (<usize>i << 2));
+      const first = i == 0 || load<i32>(rows + (<usize>(i - 1) << 2)) != y;
+      const last = i + 1 == oh || load<i32>(rows + (<usize>(i + 1) << 2)) != y;
+      if (first || last) rowExtremes(tmp + <usize>y * trow, diff + <usize>y * trow, ow, load<f32>(rowF + (<usize>i << 2)));
     }
     let l = lo, h = hi;
     if (nan) l = h = NaN;
@@ -50,9 +51,8 @@ export function resize_bilinear_minmax(
     }
     const r = <f32>(1.0 / <f64>d);
     for (let i = 0; i < oh; i++) {
-      const s = source(i, ih, oh, alignCorners);
-      const y = <i32>Math.floor(s);
-      scaledRow(ob + <usize>i * trow, tmp + <usize>y * trow, diff + <usize>y * trow, ow, <f32>(s - <f64>y), l, r);
+      const y = load<i32>(rows + (<usize>i << 2));
+      scaledRow(ob + <usize>i * trow, tmp + <usize>y * trow, diff + <usize>y * trow, ow, load<f32>(rowF + (<usize>i << 2)), l, r);
     }
   }
 }
@@ -61,11 +61,6 @@ export function resize_bilinear_minmax(
 let lo: f32 = Infinity;
 let hi: f32 = -Infinity;
 let nan = false;
-
-// @ts-ignore: decorator
-@inline function tap(i: i32, ih: i32, oh: i32, alignCorners: i32): i32 {
-  return <i32>Math.floor(source(i, ih, oh, alignCorners));
-}
 
 // d[j] = u[j] − t[j].
 function rowDiff(d: usize, t: usize, u: usize, ow: i32): void {

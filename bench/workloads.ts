@@ -135,7 +135,7 @@ async function loadCompute(): Promise<ComputeCamSync | null> {
 export function kernelGradcamPost(rt: Runtime, a: Float32Array, g: Float32Array, h: number, w: number, c: number, O: number, map: Float32Array): Float32Array {
   const hw = h * w;
   const k = kernelsOf(rt) as unknown as Runtime['kernels'];
-  const { f: [buf, wt, lowres, work, out, tmp] } = rt.arena.take([hw * c, c, hw, hw, O * O, 2 * (h + 1) * O]);
+  const { f: [buf, wt, lowres, work, out, tmp] } = rt.arena.take([hw * c, c, hw, hw, O * O, 2 * (h + 1) * O + 2 * O]);
   buf.set(g);
   k.pool_mean(wt, buf, 1, hw, c);
   buf.set(a);
@@ -695,7 +695,7 @@ function stageCases(): Case[] {
   for (const flavor of FLAVORS) {
     cases.push(
       camkitKernelCase(rmW, flavor, rsBytes, 'resize_bilinear_minmax', (rt, k) => {
-        const { f: [out, xv, tmp] } = rt.arena.take([O * O, hw, 2 * (h + 1) * O]);
+        const { f: [out, xv, tmp] } = rt.arena.take([O * O, hw, 2 * (h + 1) * O + 2 * O]);
         xv.set(lowres);
         return {
           run: () => k.resize_bilinear_minmax!(out, xv, tmp, 1, h, w, O, O, 0, 1e-7),

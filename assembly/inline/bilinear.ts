@@ -48,19 +48,24 @@ export function horizontalPass(tmp: usize, x: usize, ih: i32, iw: i32, ow: i32, 
   }
 }
 
-/**
- * horizontalPass with the column taps computed once into `taps` (ow i32 lower taps, then ow f32
- * weights) and four output columns per vector where they share one source pair (upsampling: almost
- * all): splat(l) + splat(r − l)·f, the same f32 ops per lane as the scalar form, so the same bits.
- */
-export function horizontalPassSimd(tmp: usize, x: usize, ih: i32, iw: i32, ow: i32, alignCorners: i32, taps: usize): void {
-  const fw = taps + (<usize>ow << 2);
-  for (let j = 0; j < ow; j++) {
-    const s = source(j, iw, ow, alignCorners);
+/** Taps of `out` output indices into `inn` inputs: lower taps (i32) at `taps`, weights (f32) after them. */
+export function computeTaps(taps: usize, inn: i32, out: i32, alignCorners: i32): void {
+  const fw = taps + (<usize>out << 2);
+  for (let j = 0; j < out; j++) {
+    const s = source(j, inn, out, alignCorners);
     const j0 = <i32>Math.floor(s);
     store<i32>(taps + (<usize>j << 2), j0);
     store<f32>(fw + (<usize>j << 2), <f32>(s - <f64>j0));
   }
+}
+
+/**
+ * horizontalPass with the column taps from computeTaps(taps, iw, ow, …), four output columns per
+ * vector where they share one source pair (upsampling: almost all): splat(l) + splat(r − l)·f, the
+ * same f32 ops per lane as the scalar form, so the same bits.
+ */
+export function horizontalPassSimd(tmp: usize, x: usize, ih: i32, iw: i32, ow: i32, taps: usize): void {
+  const fw = taps + (<usize>ow << 2);
   const last = iw - 1;
   for (let y = 0; y < ih; y++) {
     const xr = x + (<usize>y * <usize>iw << 2);

@@ -70,9 +70,9 @@ export function resolvePost(h: number, w: number, opts: PostOptions = {}, inputS
   return { relu: opts.relu ?? true, output, normalisation, resize, oh, ow };
 }
 
-/** Float counts of the arena buffers postProcess needs: [work n·h·w, out n·oh·ow, resize tmp 2·(h + 1)·ow]. */
+/** Float counts of the arena buffers postProcess needs: [work n·h·w, out n·oh·ow, resize tmp 2·(h + 1)·ow + 2·oh]. */
 export function postBuffers(n: number, h: number, w: number, p: ResolvedPost): number[] {
-  return [n * h * w, n * p.oh * p.ow, p.resize.startsWith('bilinear') ? 2 * (h + 1) * p.ow : 0];
+  return [n * h * w, n * p.oh * p.ow, p.resize.startsWith('bilinear') ? 2 * (h + 1) * p.ow + 2 * p.oh : 0];
 }
 
 /**

@@ -6,7 +6,7 @@ const f32 = Math.fround;
 /**
  * Bilinear resize (as resize_bilinear: n planar maps ih×iw → oh×ow) and min-max scaling of each
  * resized map (as minmax_normalize with `eps`), fused: the reference chain's last two steps in one
- * pass over the output. `tmp` holds 2·(ih + 1)·ow floats (rows, row differences, column taps).
+ * pass over the output. `tmp` holds 2·(ih + 1)·ow + 2·oh floats (rows, row differences, column and row taps).
  *
  * Each map: T = the rows resized horizontally, D[y] = T[y+1] − T[y] (0 for the last row), so the
  * resized value is v = T[y0] + D[y0]·f, the same bits as resize_bilinear. lo and hi are the extremes

@@ -7,7 +7,7 @@ import tol from '../tolerances.json';
 describe('resize_bilinear_minmax', async () => {
   const rts = await allRuntimes();
   const fused = (x: ArrayLike<number>, n: number, ih: number, iw: number, oh: number, ow: number, ac: number, eps = 1e-7) =>
-    runFlavors(rts, [n * oh * ow, n * ih * iw, 2 * (ih + 1) * ow], [null, x, null], (k, [o, v, t]) => k.resize_bilinear_minmax(o, v, t, n, ih, iw, oh, ow, ac, eps));
+    runFlavors(rts, [n * oh * ow, n * ih * iw, 2 * (ih + 1) * ow + 2 * oh], [null, x, null], (k, [o, v, t]) => k.resize_bilinear_minmax(o, v, t, n, ih, iw, oh, ow, ac, eps));
   // The unfused chain it replaces: resize_bilinear, then minmax_normalize over each resized map.
   const chain = (x: ArrayLike<number>, n: number, ih: number, iw: number, oh: number, ow: number, ac: number, eps = 1e-7) =>
     runFlavors(rts, [n * oh * ow, n * ih * iw, ih * ow], [null, x, null], (k, [o, v, t]) => {
