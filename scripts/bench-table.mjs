@@ -1,10 +1,13 @@
 // bench JSON → markdown: the machine, one table per workload, and the issue's targets (held / missed).
-// Usage: node scripts/bench-table.mjs [bench/results.json] > table.md
+// Usage: node scripts/bench-table.mjs [bench/results.json] [--summary] > table.md
+// --summary: the README's form instead (one row per main workload, one column per impl, then the targets).
 // The machine is read when the table is generated; run it on the machine that produced the JSON.
 import { readFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 
-const file = process.argv[2] ?? 'bench/results.json';
+const args = process.argv.slice(2);
+const summary = args.includes('--summary');
+const file = args.find((a) => !a.startsWith('--')) ?? 'bench/results.json';
 const rows = JSON.parse(readFileSync(file, 'utf8'));
 if (!Array.isArray(rows)) throw new Error(`${file}: expected an array of rows`);
 
@@ -31,7 +34,21 @@ out.push('');
 
 const order = [];
 for (const r of rows) if (!order.includes(r.workload)) order.push(r.workload);
-for (const w of order) {
+// The README's table: the issue's named workloads only, one column per impl.
+const MAIN = /^(gradcam-post|readback|upsample|overlay|fuse|scorecam-masks|limit|forward|explain|forward-batch|capture)\//;
+const IMPLS = ['simd', 'scalar', 'js', 'tfjs-wasm', 'tfjs-wasm-best', 'tfjs-cpu', 'limit'];
+if (summary) {
+  out.push('| workload | simd | scalar | js | tfjs-wasm | tfjs-wasm-best | tfjs-cpu | limit | GB/s (simd or limit) |');
+  out.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
+  for (const w of order.filter((w) => MAIN.test(w))) {
+    const cell = (i) => (find(w, i) ? ms(find(w, i).median_ms) : '');
+    const bw = find(w, 'simd') ?? find(w, 'limit');
+    const showBw = bw && !/^(forward|explain|capture|forward-batch)\//.test(w);
+    out.push(`| \`${w}\` | ${IMPLS.map(cell).join(' | ')} | ${showBw ? gbps(bw).toFixed(1) : ''} |`);
+  }
+  out.push('');
+}
+for (const w of summary ? [] : order) {
   const rs = rows.filter((r) => r.workload === w);
   const base = rs.find((r) => r.impl === 'simd');
   const showBw = !/^(forward|explain|capture|forward-batch)\//.test(w);
