@@ -1,6 +1,7 @@
 // camkit bundles. npm: ESM (+ shared chunks) and CJS for the core, capture and metrics entries,
 // ESM-only widget, bundled .d.ts/.d.cts, the Node CLI. Script tag: dist/camkit.widget.js (IIFE, global
-// `camkit`, wasm inlined) and dist/camkit.capture.js (IIFE, global `camkitCapture`, uses the page's `tf`).
+// `camkit`, wasm inlined) and dist/camkit.capture.js (IIFE, global `camkitCapture`, uses the page's `tf`
+// and the widget's runtime).
 // tfjs is never bundled.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -46,6 +47,10 @@ const iifeCaptureLoader = {
   },
 };
 
+// Modules camkit.capture.js takes from the widget IIFE's `camkit` global (it exports what they export).
+const SHARED_WITH_WIDGET = ['src/runtime/init.ts', 'src/errors.ts'].map((f) => fileURLToPath(new URL(`./${f}`, import.meta.url)));
+const fromWidget = (id) => SHARED_WITH_WIDGET.includes(id.replace(/\.js$/, '.ts'));
+
 const lib = pick(['index', 'mapfile', 'capture', 'metrics', 'widget']);
 const cjsLib = pick(['index', 'mapfile', 'capture', 'metrics']);
 const minify = () => terser({ format: { comments: false }, compress: { passes: 2 } });
@@ -83,14 +88,17 @@ export default [
     output: { file: 'dist/camkit.widget.js', format: 'iife', name: 'camkit', inlineDynamicImports: true },
   },
   {
+    // Live mode runs beside the widget: the runtime (with the inlined wasm) and the error classes come
+    // from the widget's `camkit` global, so a page has one runtime, one wasm compile, and errors that
+    // pass `instanceof camkit.InputError` whichever bundle threw them.
     input: 'src/capture/index.ts',
-    external: tfGlobal,
+    external: (id) => tfGlobal(id) || fromWidget(id),
     plugins: [ts(), minify()],
     output: {
       file: 'dist/camkit.capture.js',
       format: 'iife',
       name: 'camkitCapture',
-      globals: { '@tensorflow/tfjs-core': 'tf', '@tensorflow/tfjs': 'tf' },
+      globals: (id) => (tfGlobal(id) ? 'tf' : fromWidget(id) ? 'camkit' : id),
     },
   },
   {

@@ -128,11 +128,17 @@ describe.skipIf(!CAN_RUN)('widget in headless Chromium', () => {
     page.on('pageerror', (e) => errors.push(String(e)));
     await page.goto(`${server.url}/live.html`);
     await page.waitForFunction(() => ['pre', 'live', 'score'].every((id) => (document.getElementById(id) as unknown as { pixels: unknown }).pixels), null, { timeout: 90_000 });
-    const r = await page.evaluate(() => {
+    const r = await page.evaluate(async () => {
       const px = (id: string) => Array.from((document.getElementById(id) as unknown as { pixels: { data: Uint8ClampedArray } }).pixels.data);
       const scripts = Array.from(document.scripts, (s) => s.src.replace(location.origin, ''));
-      return { pre: px('pre'), live: px('live'), progress: (window as unknown as { __progress: [string, number, number][] }).__progress, scripts };
+      // camkit.capture.js takes the runtime and the error classes from the widget's global: an error
+      // thrown inside capture code is an instance of the widget's classes.
+      const w = window as unknown as { camkit: { CamkitError: new () => Error }; camkitCapture: { explain: (...a: unknown[]) => Promise<unknown> } };
+      const e = await w.camkitCapture.explain(null, null).then(() => 'resolved', (err: unknown) => err);
+      const sharedErrors = e instanceof w.camkit.CamkitError || String(e);
+      return { pre: px('pre'), live: px('live'), progress: (window as unknown as { __progress: [string, number, number][] }).__progress, scripts, sharedErrors };
     });
+    expect(r.sharedErrors).toBe(true);
     await page.close();
     expect(errors).toEqual([]);
     expect(r.scripts).toContain('/dist/camkit.capture.js');
