@@ -99,6 +99,7 @@ export default [
       format: 'iife',
       name: 'camkitCapture',
       globals: (id) => (tfGlobal(id) ? 'tf' : fromWidget(id) ? 'camkit' : id),
+      banner: 'if(typeof camkit==="undefined")throw new Error("camkit.capture.js runs on camkit.widget.js: load the widget script first");',
     },
   },
   {

@@ -1,5 +1,5 @@
-// tfjs in headless Chromium: the capture IIFE (dist/camkit.capture.js, the file live mode loads) with
-// the page's tfjs UMD computes Grad-CAM and guided backprop on the webgl backend (SwiftShader) that
+// tfjs in headless Chromium: the capture IIFE (dist/camkit.capture.js, the file live mode loads, on the
+// widget script's runtime) with the page's tfjs UMD computes Grad-CAM and guided backprop on the webgl backend (SwiftShader) that
 // match the cpu backend within webgl_map_abs, and the cpu results match pytorch-grad-cam's golden data.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
@@ -18,7 +18,7 @@ describe.skipIf(!CAN_RUN)('tfjs backends in headless Chromium (capture IIFE)', (
   beforeAll(async () => {
     server = await serve({
       '/tf.html': {
-        body: '<!doctype html><meta charset="utf-8"><script src="/node_modules/@tensorflow/tfjs/dist/tf.min.js"></script><script src="/dist/camkit.capture.js"></script>',
+        body: '<!doctype html><meta charset="utf-8"><script src="/node_modules/@tensorflow/tfjs/dist/tf.min.js"></script><script src="/dist/camkit.widget.js"></script><script src="/dist/camkit.capture.js"></script>',
       },
     });
     browser = await launch();
