@@ -49,8 +49,8 @@ export interface CamOptions extends PostOptions {
   /** Eigen methods: power-iteration limits (defaults 1000 iterations, tolerance 1e-6). */
   eigen?: { maxIter?: number; tol?: number };
   /**
-   * computeCamSync: write the final maps into this Float32Array of n·height·width values instead of
-   * a new one (result.map is then `out`). For per-frame loops: a fresh 224² array costs about as
+   * Write the final maps into this Float32Array of n·height·width values instead of a new one
+   * (result.map is then `out`). For per-frame loops: a fresh 224² array costs about as
    * much as the whole Grad-CAM post-processing.
    */
   out?: Float32Array;
@@ -158,22 +158,23 @@ export function computeCamSync(rt: Runtime, method: string, arrays: CamArrays, o
   const { m, d, post } = p;
   const policy = opts.nonFinite ?? 'error';
   if (policy !== 'error' && policy !== 'zero') throw new InputError('E_SHAPE', `nonFinite must be 'error' or 'zero', got ${String(policy)}.`);
-  // The NaN/±Inf scan of A and G runs in the first_nonfinite kernel on the arena copies (4–20× faster
-  // than scanning in JS). When this call would grow the arena, it runs in JS first instead, so a
-  // rejected call never grows memory.
-  const fits = rt.arena.check(p.counts) <= rt.arena.byteLength;
-  const A = arrays.activations.data;
-  const G = m.needsGradients ? arrays.gradients!.data : null;
-  if (!fits) {
-    checkFinite(A, 'activations', policy);
-    if (G) checkFinite(G, 'gradients', policy);
-  }
   const mapLength = d.n * post.oh * post.ow;
   if (opts.out !== undefined) {
     const o = opts.out;
     if (!(o instanceof Float32Array)) throw new InputError('E_DTYPE', `out must be a Float32Array, got ${Object.prototype.toString.call(o)}.`);
     if (o.length !== mapLength) throw new InputError('E_SHAPE', `out has ${o.length} values; the maps need ${d.n}×${post.oh}×${post.ow} = ${mapLength}.`);
     if (rt.arena.owns(o.buffer)) throw new InputError('E_SHAPE', 'out is a view of camkit\'s kernel memory, which the next call overwrites; pass an array of your own.');
+  }
+  // The NaN/±Inf scan of A and G runs in the first_nonfinite kernel on the arena copies (4–20× faster
+  // than scanning in JS), or not at all for methods that propagate bad values into the low-res map
+  // (propagatesNonFinite, checked after the method). When this call would grow the arena, it runs in
+  // JS first instead, so a rejected call never grows memory.
+  const fits = rt.arena.check(p.counts) <= rt.arena.byteLength;
+  const A = arrays.activations.data;
+  const G = m.needsGradients ? arrays.gradients!.data : null;
+  if (!fits) {
+    checkFinite(A, 'activations', policy);
+    if (G) checkFinite(G, 'gradients', policy);
   }
   const params = methodParams(m, d, arrays, opts, p.numClasses, policy);
 
