@@ -5,6 +5,8 @@ export type ErrorCode =
   | 'E_EMPTY' // a zero-sized dimension
   | 'E_DTYPE' // not float32
   | 'E_NONFINITE' // NaN or ±Inf in an input
+  | 'E_VALUE' // a finite input value outside its domain (a zero score a method divides by)
+  | 'E_OPTION' // an option with an invalid value, or options that contradict each other
   | 'E_DISPOSED' // a disposed tensor
   | 'E_MEMORY' // the buffers would pass the configured wasm memory maximum
   | 'E_UNKNOWN_NAME' // unknown method, colormap, backend, layer, kernels choice
@@ -25,6 +27,12 @@ export class CamkitError extends Error {
 
 /** Bad shapes, ranks, dtypes, values or disposed tensors. */
 export class InputError extends CamkitError {}
+/** An option with an invalid value (a negative batch size, a mode that does not exist for it), or two options that exclude each other. */
+export class OptionError extends CamkitError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('E_OPTION', message, options);
+  }
+}
 /** An unknown name; `suggestions` holds the closest valid names. */
 export class NameError extends CamkitError {
   readonly suggestions: string[];

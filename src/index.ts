@@ -1,7 +1,7 @@
 // camkit core public API: runtime, kernels, methods, post-processing. No tfjs import here.
 export { init, createRuntime, getRuntime, runtimeSync, activeKernels, KERNEL_CHOICES } from './runtime/init.js';
 export type { InitOptions, InitInfo, Runtime, KernelsChoice } from './runtime/init.js';
-export { CamkitError, InputError, NameError, MemoryLimitError, ModelError, FileError, AbortError } from './errors.js';
+export { CamkitError, InputError, OptionError, NameError, MemoryLimitError, ModelError, FileError, AbortError } from './errors.js';
 export type { ErrorCode } from './errors.js';
 
 // methods
@@ -26,3 +26,5 @@ export { toImageData, drawToCanvas, imageToRGBA } from './render/canvas.js';
 export { legend, drawLegend } from './render/legend.js';
 export type { LegendOptions } from './render/legend.js';
 // Map files (camkit-map/1 JSON and grayscale PNG) live in the `camkit/mapfile` entry (src/mapfile.ts).
+export { resolvePreprocess, toModelInput, PREPROCESS_PRESETS, PREPROCESS_NAMES, LUMA_601, IMAGENET_MEAN, IMAGENET_STD, CAFFE_MEAN_RGB } from './core/preprocess.js';
+export type { Preprocess, PreprocessPreset, PreprocessOverrides } from './core/preprocess.js';
