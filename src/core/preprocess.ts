@@ -52,7 +52,7 @@ function triple(v: readonly number[], what: string): [number, number, number] {
 }
 
 /** A preset name (default '0-1', i.e. pixels/255) with optional overrides → a checked Preprocess. */
-export function resolvePreprocess(preset: string | undefined, o: PreprocessOverrides = {}): Preprocess {
+export function resolvePreprocess(preset?: string, o: PreprocessOverrides = {}): Preprocess {
   const name = preset ?? '0-1';
   if (!Object.prototype.hasOwnProperty.call(PREPROCESS_PRESETS, name)) throw new NameError('preprocess preset', name, PREPROCESS_NAMES);
   const base = PREPROCESS_PRESETS[name as PreprocessPreset];
