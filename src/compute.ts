@@ -2,7 +2,7 @@
 // low-resolution map and the final map. computeCam reads tensors asynchronously and then runs
 // computeCamSync, which does everything in one synchronous arena plan: validate, plan all buffers
 // (inputs, weights, method scratch, low-res map, post-processing), copy in, compute, copy out.
-import { InputError, ModelError } from './errors.js';
+import { InputError, ModelError, NameError, OptionError } from './errors.js';
 import type { F32, KernelFlavor } from './kernels/types.js';
 import { getRuntime, type Runtime } from './runtime/init.js';
 import { getMethod } from './methods/registry.js';
@@ -79,7 +79,7 @@ export interface CamResult {
 
 /** The weights, raw map and final map of image `i` of a result (views, not copies). */
 export function camSample(r: CamResult, i: number): { weights: Float32Array | null; lowres: Float32Array; map: Float32Array } {
-  if (!Number.isInteger(i) || i < 0 || i >= r.n) throw new InputError('E_SHAPE', `Sample ${i} is out of range for a batch of ${r.n}.`);
+  if (!Number.isInteger(i) || i < 0 || i >= r.n) throw new OptionError(`Sample ${i} is out of range for a batch of ${r.n}.`);
   const hw = r.lowresShape[0] * r.lowresShape[1], HW = r.width * r.height;
   return {
     weights: r.weights ? r.weights.subarray(i * r.channels, (i + 1) * r.channels) : null,
@@ -105,19 +105,19 @@ interface Plan {
 /** Every check that needs only shapes and options, then the buffer plan. No allocation. */
 function plan(method: string, inputs: CamInputs<unknown>, opts: CamOptions): { p: Plan; shapes: Shapes } {
   const m = getMethod(method);
-  if (inputs === null || typeof inputs !== 'object') throw new InputError('E_SHAPE', 'computeCam needs an inputs object: { activations, gradients?, … }.');
-  if (inputs.activations === undefined) throw new InputError('E_SHAPE', `${m.name} needs activations.`);
+  if (inputs === null || typeof inputs !== 'object') throw new InputError('E_MISSING', 'computeCam needs an inputs object: { activations, gradients?, … }.');
+  if (inputs.activations === undefined) throw new InputError('E_MISSING', `${m.name} needs activations.`);
   const shapes: Shapes = { activations: describeInput(inputs.activations, 'activations') };
   const [n, h, w, c] = nhwc(shapes.activations, 'activations');
   if (m.needsGradients) {
-    if (inputs.gradients === undefined) throw new InputError('E_SHAPE', `${m.name} needs gradients of the same shape as the activations.`);
+    if (inputs.gradients === undefined) throw new InputError('E_MISSING', `${m.name} needs gradients of the same shape as the activations.`);
     shapes.gradients = describeInput(inputs.gradients, 'gradients');
     sameShape(shapes.activations, shapes.gradients, 'activations', 'gradients');
   }
   const d: MethodDims = { n, h, w, c, hw: h * w };
   let numClasses: number | undefined;
   for (const need of m.needs) {
-    if (inputs[need] === undefined) throw new InputError('E_SHAPE', `${m.name} needs ${need}.`);
+    if (inputs[need] === undefined) throw new InputError('E_MISSING', `${m.name} needs ${need}.`);
   }
   if (m.needs.includes('classifierWeights')) {
     const s = (shapes.classifierWeights = describeInput(inputs.classifierWeights, 'classifierWeights'));
@@ -157,13 +157,13 @@ export function computeCamSync(rt: Runtime, method: string, arrays: CamArrays, o
   const { p } = plan(method, arrays, opts);
   const { m, d, post } = p;
   const policy = opts.nonFinite ?? 'error';
-  if (policy !== 'error' && policy !== 'zero') throw new InputError('E_SHAPE', `nonFinite must be 'error' or 'zero', got ${String(policy)}.`);
+  if (policy !== 'error' && policy !== 'zero') throw new NameError('nonFinite policy', String(policy), ['error', 'zero']);
   const mapLength = d.n * post.oh * post.ow;
   if (opts.out !== undefined) {
     const o = opts.out;
     if (!(o instanceof Float32Array)) throw new InputError('E_DTYPE', `out must be a Float32Array, got ${Object.prototype.toString.call(o)}.`);
     if (o.length !== mapLength) throw new InputError('E_SHAPE', `out has ${o.length} values; the maps need ${d.n}×${post.oh}×${post.ow} = ${mapLength}.`);
-    if (rt.arena.owns(o.buffer)) throw new InputError('E_SHAPE', 'out is a view of camkit\'s kernel memory, which the next call overwrites; pass an array of your own.');
+    if (rt.arena.owns(o.buffer)) throw new OptionError('out is a view of camkit\'s kernel memory, which the next call overwrites; pass an array of your own.');
   }
   // The NaN/±Inf scan of A and G runs in the first_nonfinite kernel on the arena copies (4–20× faster
   // than scanning in JS), or not at all for methods that propagate bad values into the low-res map
@@ -241,10 +241,10 @@ export function computeCamSync(rt: Runtime, method: string, arrays: CamArrays, o
 function methodParams(m: CamMethod, d: MethodDims, x: CamArrays, opts: CamOptions, numClasses: number | undefined, policy: NonFinitePolicy): MethodParams {
   const scoreWeights = opts.scoreWeights ?? 'softmax';
   if (scoreWeights !== 'softmax' && scoreWeights !== 'probability') {
-    throw new InputError('E_SHAPE', `scoreWeights must be 'softmax' or 'probability', got ${String(scoreWeights)}.`);
+    throw new NameError('scoreWeights', String(scoreWeights), ['softmax', 'probability']);
   }
   const maxIter = opts.eigen?.maxIter ?? 1000, tol = opts.eigen?.tol ?? 1e-6;
-  if (!Number.isInteger(maxIter) || maxIter < 1 || !(tol >= 0)) throw new InputError('E_SHAPE', `eigen.maxIter must be a positive integer and eigen.tol ≥ 0.`);
+  if (!Number.isInteger(maxIter) || maxIter < 1 || !(tol >= 0)) throw new OptionError(`eigen.maxIter must be a positive integer and eigen.tol ≥ 0.`);
   const p: MethodParams = { scoreWeights, eigenMaxIter: maxIter, eigenTol: tol };
   // These are small (C, N·C or C·classes values): plain copies, validated, then used by the method.
   if (m.needs.includes('classifierWeights')) {
@@ -264,10 +264,8 @@ function methodParams(m: CamMethod, d: MethodDims, x: CamArrays, opts: CamOption
     const o = x.originalScore!;
     const list = typeof o === 'number' ? [o] : Array.from(o);
     p.originalScore = Float32Array.from({ length: d.n }, (_, i) => list[list.length === 1 ? 0 : i]);
-    const bad = firstNonFinite(p.originalScore);
-    if (bad >= 0 || p.originalScore.some((v) => v === 0)) {
-      throw new InputError('E_NONFINITE', `originalScore must be finite and non-zero (AblationCAM divides by it), got ${p.originalScore.join(', ')}.`);
-    }
+    if (firstNonFinite(p.originalScore) >= 0) throw new InputError('E_NONFINITE', `originalScore must be finite, got ${p.originalScore.join(', ')}.`);
+    if (p.originalScore.some((v) => v === 0)) throw new InputError('E_VALUE', `originalScore must be non-zero (${m.name} divides by it), got ${p.originalScore.join(', ')}.`);
   }
   return p;
 }

@@ -4,7 +4,8 @@ export type ErrorCode =
   | 'E_SHAPE' // shapes or ranks that do not fit together
   | 'E_EMPTY' // a zero-sized dimension
   | 'E_DTYPE' // not float32
-  | 'E_NONFINITE' // NaN or ±Inf in an input
+  | 'E_NONFINITE' // NaN or ±Inf in an input (or a result that overflows float32)
+  | 'E_MISSING' // a required input is absent (gradients for a gradient method, scores for Score-CAM…)
   | 'E_VALUE' // a finite input value outside its domain (a zero score a method divides by)
   | 'E_OPTION' // an option with an invalid value, or options that contradict each other
   | 'E_DISPOSED' // a disposed tensor

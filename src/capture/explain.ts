@@ -3,7 +3,7 @@
 // it blocks browsers) and hand plain arrays to computeCamSync, so the CAM arithmetic runs in
 // camkit's kernels on every tfjs backend. Perturbation methods go to ./perturbation.ts.
 import * as tf from '@tensorflow/tfjs-core';
-import { AbortError, InputError, ModelError } from '../errors.js';
+import { AbortError, InputError, ModelError, NameError, OptionError } from '../errors.js';
 import { computeCamSync, type CamOptions, type CamResult } from '../compute.js';
 import { fuseMaps, type FuseMode } from '../core/post.js';
 import { guidedGradCamSync } from '../methods/guided.js';
@@ -152,17 +152,17 @@ export async function explain(model: ExplainableModel | ModelAdapter, input: tf.
   if (input.rank !== 4) throw new InputError('E_SHAPE', `The input must be [N, H, W, C], got [${input.shape.join(', ')}].`);
   if (input.shape.some((d) => d === 0)) throw new InputError('E_EMPTY', `The input is empty ([${input.shape.join(', ')}]).`);
   if (input.dtype !== 'float32') throw new InputError('E_DTYPE', `The input must be float32, got ${input.dtype}.`);
-  if (opts.layer !== undefined && opts.layers !== undefined) throw new InputError('E_SHAPE', 'Pass either layer or layers, not both.');
+  if (opts.layer !== undefined && opts.layers !== undefined) throw new OptionError('Pass either layer or layers, not both.');
   if (opts.layers !== undefined && (!Array.isArray(opts.layers) || opts.layers.length === 0)) throw new InputError('E_EMPTY', 'layers must be a non-empty array of names.');
   if (opts.batchSize !== undefined && !(Number.isInteger(opts.batchSize) && opts.batchSize > 0)) {
-    throw new InputError('E_SHAPE', `batchSize must be a positive integer, got ${String(opts.batchSize)}.`);
+    throw new OptionError(`batchSize must be a positive integer, got ${String(opts.batchSize)}.`);
   }
   // A per-sample list must match the batch (batches are sliced per chunk, which would hide a mismatch).
   if (Array.isArray(opts.target) && opts.target.length !== input.shape[0]) {
     throw new ModelError('E_TARGET', `${opts.target.length} target classes for a batch of ${input.shape[0]}.`);
   }
   const fuse = opts.fuse ?? 'mean';
-  if (fuse !== 'mean' && fuse !== 'max-tanh') throw new InputError('E_UNKNOWN_NAME', `fuse must be 'mean' or 'max-tanh', got '${String(fuse)}'.`);
+  if (fuse !== 'mean' && fuse !== 'max-tanh') throw new NameError('fuse mode', String(fuse), ['mean', 'max-tanh']);
   checkAbort(opts.signal);
   const ad = createAdapter(model, adapterOpts(opts));
   const rt = opts.runtime ?? (await getRuntime());
@@ -174,7 +174,7 @@ export async function explain(model: ExplainableModel | ModelAdapter, input: tf.
   if (Number.isInteger(oh) && Number.isInteger(ow) && oh > 0 && ow > 0) rt.arena.check([Math.min(opts.batchSize ?? n, n) * oh * ow]);
 
   if (opts.augSmooth && (method === 'GuidedBackprop' || method === 'GuidedGradCAM')) {
-    throw new InputError('E_SHAPE', 'augSmooth applies to CAM maps, not to guided backprop.');
+    throw new OptionError('augSmooth applies to CAM maps, not to guided backprop.');
   }
   const outSize = opts.size ?? opts.outputSize;
   if (method === 'GuidedGradCAM' && outSize && (outSize[0] !== input.shape[1] || outSize[1] !== input.shape[2])) {

@@ -3,7 +3,7 @@
 // masked inputs are built by the scorecam_masks kernel straight into the arena, one batch at a time,
 // and the scores become weights and maps through computeCamSync (one truth for the CAM arithmetic).
 import * as tf from '@tensorflow/tfjs-core';
-import { AbortError, InputError, ModelError } from '../errors.js';
+import { AbortError, InputError, ModelError, NameError, OptionError } from '../errors.js';
 import { computeCamSync, type CamOptions, type CamResult } from '../compute.js';
 import { getRuntime, type Runtime } from '../runtime/init.js';
 import { scorecamMasksTmp } from '../kernels/scorecam_masks.js';
@@ -96,7 +96,7 @@ interface Ctx {
 
 function posInt(v: unknown, name: string, dflt: number): number {
   if (v === undefined) return dflt;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new InputError('E_SHAPE', `${name} must be a positive integer, got ${String(v)}.`);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new OptionError(`${name} must be a positive integer, got ${String(v)}.`);
   return v;
 }
 
@@ -111,15 +111,15 @@ async function context(model: PerturbationModel, x: tf.Tensor, layer: string, op
   if (x.dtype !== 'float32') throw new InputError('E_DTYPE', `The input must be float32, got ${x.dtype}.`);
   if (x.rank !== 4) throw new InputError('E_SHAPE', `The input must be [N, H, W, C], got [${x.shape.join(', ')}].`);
   if (x.shape.some((d) => d === 0)) throw new InputError('E_EMPTY', `The input is empty ([${x.shape.join(', ')}]).`);
-  if (typeof layer !== 'string' || !layer) throw new InputError('E_UNKNOWN_NAME', 'A target layer name is required.');
+  if (typeof layer !== 'string' || !layer) throw new OptionError('A target layer name is required.');
   const batchSize = posInt(opts.batchSize, 'batchSize', DEFAULTS.batchSize);
   if (opts.scoreWeights !== undefined && opts.scoreWeights !== 'softmax' && opts.scoreWeights !== 'probability') {
-    throw new InputError('E_SHAPE', `scoreWeights must be 'softmax' or 'probability', got ${String(opts.scoreWeights)}.`);
+    throw new NameError('scoreWeights', String(opts.scoreWeights), ['softmax', 'probability']);
   }
   if (opts.maskResize !== undefined && opts.maskResize !== 'align-corners' && opts.maskResize !== 'half-pixel') {
-    throw new InputError('E_SHAPE', `maskResize must be 'align-corners' or 'half-pixel', got ${String(opts.maskResize)}.`);
+    throw new NameError('maskResize', String(opts.maskResize), ['align-corners', 'half-pixel']);
   }
-  if (opts.std !== undefined && !(Number.isFinite(opts.std) && opts.std >= 0)) throw new InputError('E_SHAPE', `std must be a finite number ≥ 0, got ${opts.std}.`);
+  if (opts.std !== undefined && !(Number.isFinite(opts.std) && opts.std >= 0)) throw new OptionError(`std must be a finite number ≥ 0, got ${opts.std}.`);
   checkAbort(opts.signal);
   const rt = opts.runtime ?? (await getRuntime());
   const [n, H, W, ci] = x.shape as [number, number, number, number];

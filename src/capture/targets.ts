@@ -3,7 +3,7 @@
 // Never `gather`: its gradient needs UnsortedSegmentSum, which wasm lacks; a one-hot mask product
 // has a gradient on every backend.
 import * as tf from '@tensorflow/tfjs-core';
-import { InputError, ModelError } from '../errors.js';
+import { InputError, ModelError, NameError } from '../errors.js';
 import type { ScoreFn } from './adapter.js';
 
 /**
@@ -60,7 +60,7 @@ export function checkTarget(target: Target | undefined, outputShape: readonly (n
 export function makeScore(target: Target | undefined, outputShape: readonly (number | null)[], opts: ScoreOptions = {}): ScoreFn {
   checkTarget(target, outputShape);
   const on = opts.on ?? 'logits';
-  if (on !== 'logits' && on !== 'probabilities') throw new InputError('E_UNKNOWN_NAME', `scoreOn must be 'logits' or 'probabilities', got '${String(on)}'.`);
+  if (on !== 'logits' && on !== 'probabilities') throw new NameError('scoreOn', String(on), ['logits', 'probabilities']);
   const t = target ?? 'top1';
   return (raw: tf.Tensor): tf.Scalar => {
     const y = on === 'probabilities' ? tf.softmax(raw) : raw;

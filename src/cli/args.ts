@@ -1,6 +1,6 @@
 // A small argv parser: `--name value`, `--name=value`, boolean flags, positionals. Unknown options
 // are errors (with a suggestion), so a typo never silently changes what runs.
-import { NameError } from '../errors.js';
+import { NameError, OptionError } from '../errors.js';
 
 export interface Parsed {
   positionals: string[];
@@ -37,7 +37,8 @@ export function parseArgs(argv: readonly string[], valued: readonly string[], fl
 }
 
 /** Bad command-line usage (exit 1, one line). */
-export class UsageError extends Error {}
+/** A command line that cannot be run as written (E_OPTION). */
+export class UsageError extends OptionError {}
 
 export function str(p: Parsed, name: string): string | undefined {
   const v = p.options.get(name);

@@ -1,7 +1,7 @@
 // `camkit conformance FILE [--methods A,B] [--kernels simd|scalar|js] [--backend cpu|wasm]`:
 // argument parsing and I/O around runner.ts, kept apart so tests can run it in-process.
 import { readFileSync } from 'node:fs';
-import { CamkitError, NameError } from '../errors.js';
+import { CamkitError, NameError, OptionError } from '../errors.js';
 import { createRuntime, getRuntime, KERNEL_CHOICES, type KernelsChoice } from '../runtime/init.js';
 import { parseGolden } from './golden.js';
 import { formatLine, resolveMethods, runConformance, summary, type Tally } from './runner.js';
@@ -29,17 +29,17 @@ function parseArgs(argv: readonly string[]): Args {
     if (arg.startsWith('--') && eq > 0) [arg, val] = [arg.slice(0, eq), arg.slice(eq + 1)];
     const value = () => {
       const v = val ?? argv[++i];
-      if (v === undefined || v === '') throw new CamkitError('E_UNKNOWN_NAME', `${arg} needs a value. ${USAGE}`);
+      if (v === undefined || v === '') throw new OptionError(`${arg} needs a value. ${USAGE}`);
       return v;
     };
     if (arg === '--methods') a.methods = value().split(',').filter((s) => s.trim() !== '');
     else if (arg === '--kernels') a.kernels = value() as KernelsChoice;
     else if (arg === '--backend') a.backend = value();
-    else if (arg.startsWith('-')) throw new CamkitError('E_UNKNOWN_NAME', `unknown option ${arg}. ${USAGE}`);
+    else if (arg.startsWith('-')) throw new NameError('option', arg, ['--methods', '--kernels', '--backend']);
     else if (a.file === undefined) a.file = arg;
-    else throw new CamkitError('E_UNKNOWN_NAME', `unexpected argument ${arg}. ${USAGE}`);
+    else throw new OptionError(`unexpected argument ${arg}. ${USAGE}`);
   }
-  if (a.file === undefined) throw new CamkitError('E_FILE', `no file given. ${USAGE}`);
+  if (a.file === undefined) throw new OptionError(`no file given. ${USAGE}`);
   return a as Args;
 }
 

@@ -2,7 +2,7 @@
 // ReLU → min-max (eps 1e-7) at layer resolution → half-pixel bilinear resize (cv2 INTER_LINEAR) →
 // min-max (eps 1e-7) again. Normalising only before the resize is off by up to 0.13, skipping the
 // ReLU by up to 1.0 and an align-corners resize by up to 0.45, so those are opt-in options only.
-import { InputError, NameError } from '../errors.js';
+import { InputError, NameError, OptionError } from '../errors.js';
 import type { F32 } from '../kernels/types.js';
 import { runtimeSync, type Runtime } from '../runtime/init.js';
 
@@ -57,13 +57,13 @@ export function resolvePost(h: number, w: number, opts: PostOptions = {}, inputS
   const size = opts.outputSize ?? inputSize;
   if (size !== undefined) {
     if (!Array.isArray(size) || size.length !== 2 || !size.every((d) => Number.isInteger(d) && d > 0)) {
-      throw new InputError('E_SHAPE', `outputSize must be [height, width] of positive integers, got ${JSON.stringify(size)}.`);
+      throw new OptionError(`outputSize must be [height, width] of positive integers, got ${JSON.stringify(size)}.`);
     }
   }
   let [oh, ow] = size ?? [h, w];
   if (resize === 'none') {
     if (opts.outputSize && (oh !== h || ow !== w)) {
-      throw new InputError('E_SHAPE', `resize 'none' keeps the layer size ${h}×${w}; it cannot produce outputSize ${oh}×${ow}.`);
+      throw new OptionError(`resize 'none' keeps the layer size ${h}×${w}; it cannot produce outputSize ${oh}×${ow}.`);
     }
     [oh, ow] = [h, w];
   }

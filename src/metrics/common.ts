@@ -1,7 +1,7 @@
 // Shared plumbing for the metrics: scoring batches through the user's model (any backend, no leaks)
 // and turning maps of any accepted form into n×H×W Float32Arrays at the image size.
 import * as tf from '@tensorflow/tfjs-core';
-import { InputError } from '../errors.js';
+import { InputError, NameError, OptionError } from '../errors.js';
 import { resizeMapsSync } from '../core/post.js';
 import { getRuntime } from '../runtime/init.js';
 
@@ -44,14 +44,15 @@ export function checkImages(images: tf.Tensor): [number, number, number, number]
 
 export function checkBatch(b: number | undefined): number {
   const v = b ?? 32;
-  if (!Number.isInteger(v) || v < 1) throw new InputError('E_SHAPE', `batchSize must be a positive integer, got ${String(b)}.`);
+  if (!Number.isInteger(v) || v < 1) throw new OptionError(`batchSize must be a positive integer, got ${String(b)}.`);
   return v;
 }
 
 function checkScores(s: ScoreMode | undefined): ScoreMode {
   const v = s ?? 'softmax';
   if (typeof v !== 'function' && v !== 'logits' && v !== 'softmax' && v !== 'sigmoid') {
-    throw new InputError('E_UNKNOWN_NAME', `scores must be 'logits', 'softmax', 'sigmoid' or a function, got '${String(v)}'.`);
+    if (typeof v === 'string') throw new NameError('scores mode', v, ['logits', 'softmax', 'sigmoid']);
+    throw new OptionError(`scores must be 'logits', 'softmax', 'sigmoid' or a function, got ${typeof v}.`);
   }
   return v;
 }

@@ -1,7 +1,7 @@
 // Average Drop and Increase in Confidence (Chattopadhay et al., Grad-CAM++, 2018): the image is
 // multiplied by its map and fed back; Y = score of the original, O = score of image × map.
 import type * as tf from '@tensorflow/tfjs-core';
-import { InputError } from '../errors.js';
+import { NameError } from '../errors.js';
 import { Scorer, checkImages, checkTargets, mapsAt, mean, type MapsInput, type MetricModel, type ScoreOptions } from './common.js';
 
 /**
@@ -36,7 +36,7 @@ export async function confidenceChange(model: MetricModel, images: tf.Tensor, ma
   const [n, H, W, C] = checkImages(images);
   checkTargets(opts.targets, n);
   const variant = opts.variant ?? 'gradcampp';
-  if (!VARIANTS.includes(variant)) throw new InputError('E_UNKNOWN_NAME', `variant must be one of ${VARIANTS.join(', ')}, got '${String(variant)}'.`);
+  if (!VARIANTS.includes(variant)) throw new NameError('variant', String(variant), VARIANTS);
   const scorer = new Scorer(model, opts);
   const m = await mapsAt(maps, n, H, W);
   const px = (await images.data()) as Float32Array;

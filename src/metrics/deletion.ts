@@ -3,7 +3,7 @@
 // positions, deletion replaces the top positions with the baseline, insertion starts from the
 // baseline and restores them; each AUC is the trapezoid over the perturbed fraction.
 import type * as tf from '@tensorflow/tfjs-core';
-import { InputError } from '../errors.js';
+import { InputError, OptionError } from '../errors.js';
 import { Scorer, checkImages, checkTargets, isTensor, mapsAt, mean, trapezoid, type MapsInput, type MetricModel, type ScoreOptions } from './common.js';
 
 export interface DeletionInsertionOptions extends ScoreOptions {
@@ -30,11 +30,11 @@ export interface DeletionInsertionResult {
 async function baselineOf(b: DeletionInsertionOptions['baseline'], images: tf.Tensor, size: number): Promise<Float32Array> {
   if (b === undefined || b === 'zeros') return new Float32Array(size);
   if (typeof b === 'number') {
-    if (!Number.isFinite(b)) throw new InputError('E_NONFINITE', `baseline must be finite, got ${b}.`);
+    if (!Number.isFinite(b)) throw new OptionError(`baseline must be finite, got ${b}.`);
     return new Float32Array(size).fill(b);
   }
   const t = typeof b === 'function' ? b(images) : b;
-  if (!isTensor(t)) throw new InputError('E_SHAPE', 'baseline must be \'zeros\', a number, a tensor or a function returning a tensor.');
+  if (!isTensor(t)) throw new OptionError('baseline must be \'zeros\', a number, a tensor or a function returning a tensor.');
   try {
     const v = (await t.data()) as Float32Array;
     if (v.length === size) return Float32Array.from(v);
@@ -52,7 +52,7 @@ export async function deletionInsertion(model: MetricModel, images: tf.Tensor, m
   const [n, H, W, C] = checkImages(images);
   checkTargets(opts.targets, n);
   const steps = opts.steps ?? 20;
-  if (!Number.isInteger(steps) || steps < 1) throw new InputError('E_SHAPE', `steps must be a positive integer, got ${String(steps)}.`);
+  if (!Number.isInteger(steps) || steps < 1) throw new OptionError(`steps must be a positive integer, got ${String(steps)}.`);
   const scorer = new Scorer(model, opts);
   const m = await mapsAt(maps, n, H, W);
   const px = (await images.data()) as Float32Array;

@@ -1,6 +1,6 @@
 // Pointing game (Zhang et al., 2016) and energy-based pointing game (Wang et al., Score-CAM, 2020)
 // against ground-truth boxes. Pure arithmetic on the maps: no model needed.
-import { InputError } from '../errors.js';
+import { InputError, OptionError } from '../errors.js';
 import { mapsAt, type MapsInput } from './common.js';
 
 /** Pixel box: x0, y0 inclusive; x1, y1 exclusive. */
@@ -65,7 +65,7 @@ export async function pointingGame(maps: MapsInput, boxes: readonly (readonly Bo
   checkBoxes(boxes, n);
   const t = opts.tolerance ?? 'zhang';
   const tol = t === 'zhang' ? (15 * Math.min(H, W)) / 224 : t;
-  if (!(tol >= 0)) throw new InputError('E_SHAPE', `tolerance must be 'zhang' or a number ≥ 0, got ${String(t)}.`);
+  if (!(tol >= 0)) throw new OptionError(`tolerance must be 'zhang' or a number ≥ 0, got ${String(t)}.`);
   const m = await mapsAt(maps, n, H, W);
   const hits = new Uint8Array(n);
   const points: Array<[number, number]> = [];

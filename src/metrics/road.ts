@@ -4,7 +4,7 @@
 // neighbours outside the image drop out), solved here by conjugate gradients (the system is
 // symmetric positive definite whenever some pixel is kept), plus noise·N(0,1).
 import type * as tf from '@tensorflow/tfjs-core';
-import { InputError } from '../errors.js';
+import { OptionError } from '../errors.js';
 import { gauss, rng } from '../core/random.js';
 import { Scorer, checkImages, checkTargets, mapsAt, mean, type MapsInput, type MetricModel, type ScoreOptions } from './common.js';
 
@@ -141,9 +141,9 @@ export async function road(model: MetricModel, images: tf.Tensor, maps: MapsInpu
   const [n, H, W, C] = checkImages(images);
   checkTargets(opts.targets, n);
   const pcts = [...(opts.percentiles ?? [10, 20, 30, 40, 50, 60, 70, 80, 90])];
-  if (!pcts.length || pcts.some((p) => !(p >= 0 && p <= 100))) throw new InputError('E_SHAPE', 'percentiles must be numbers in [0, 100].');
+  if (!pcts.length || pcts.some((p) => !(p >= 0 && p <= 100))) throw new OptionError('percentiles must be numbers in [0, 100].');
   const noise = opts.noise ?? 0.01;
-  if (!(noise >= 0)) throw new InputError('E_NONFINITE', `noise must be ≥ 0, got ${noise}.`);
+  if (!(noise >= 0)) throw new OptionError(`noise must be ≥ 0, got ${noise}.`);
   const scorer = new Scorer(model, opts);
   const m = await mapsAt(maps, n, H, W);
   const px = (await images.data()) as Float32Array;

@@ -5,7 +5,7 @@
 // - turbo: the degree-5 polynomial approximation published with Google's Turbo (Apache-2.0) at k/255
 //   (it departs from the Turbo table near the ends). gray: k.
 // - viridis, inferno: matplotlib's tables (CC0), 8-bit, delta-coded below.
-import { InputError, NameError } from '../errors.js';
+import { NameError, OptionError } from '../errors.js';
 
 export const COLORMAPS = ['jet', 'turbo', 'viridis', 'inferno', 'parula', 'gray'] as const;
 export type ColormapName = (typeof COLORMAPS)[number];
@@ -102,7 +102,7 @@ const cache = new Map<ColormapName, Uint8Array>();
  */
 export function colormapLut(name: ColormapName | string, gamma = 1): Uint8Array {
   if (!(COLORMAPS as readonly string[]).includes(name)) throw new NameError('colormap', String(name), COLORMAPS);
-  if (!(gamma > 0) || !Number.isFinite(gamma)) throw new InputError('E_NONFINITE', `gamma must be a finite number > 0, got ${gamma}.`);
+  if (!(gamma > 0) || !Number.isFinite(gamma)) throw new OptionError(`gamma must be a finite number > 0, got ${gamma}.`);
   let base = cache.get(name as ColormapName);
   if (!base) cache.set(name as ColormapName, (base = build(name as ColormapName)));
   if (gamma === 1) return base.slice();

@@ -1,5 +1,5 @@
 // A horizontal colour bar with tick marks at 0 … 1, as RGBA pixels or drawn (with labels) on a canvas.
-import { InputError } from '../errors.js';
+import { InputError, OptionError } from '../errors.js';
 import { colormap } from '../kernels/colormap.js';
 import { colormapLut, type ColormapName } from './colormaps.js';
 import { toImageData } from './canvas.js';
@@ -22,10 +22,10 @@ export interface LegendOptions {
 export function legend(opts: LegendOptions = {}): RGBAOutput {
   const w = opts.width ?? 256, h = opts.height ?? 20;
   if (!Number.isInteger(w) || !Number.isInteger(h) || w < 2 || h < 2 || w > 16384 || h > 4096) {
-    throw new InputError('E_SHAPE', `legend size must be integers ≥ 2, got ${w}×${h}.`);
+    throw new OptionError(`legend size must be integers ≥ 2, got ${w}×${h}.`);
   }
   const ticks = opts.ticks ?? [0, 0.25, 0.5, 0.75, 1];
-  if (ticks.some((t) => !(t >= 0 && t <= 1))) throw new InputError('E_NONFINITE', `ticks must lie in [0, 1], got ${ticks.join(', ')}.`);
+  if (ticks.some((t) => !(t >= 0 && t <= 1))) throw new OptionError(`ticks must lie in [0, 1], got ${ticks.join(', ')}.`);
   const tl = Math.min(h - 1, opts.tickLength ?? Math.max(1, Math.round(h / 4)));
   const barH = h - tl;
   const lut = colormapLut(opts.colormap ?? 'jet', opts.gamma ?? 1);

@@ -1,6 +1,6 @@
 // Map + image → RGBA through the colormap / overlay kernels. One arena plan per call: the map, its
 // resized copy, the resize scratch, the image, the output and the LUT; the result is copied out.
-import { InputError } from '../errors.js';
+import { InputError, NameError, OptionError } from '../errors.js';
 import { OVERLAY_MODES } from '../kernels/overlay.js';
 import { getRuntime, runtimeSync, type Runtime } from '../runtime/init.js';
 import { colormapLut, type ColormapName } from './colormaps.js';
@@ -50,8 +50,8 @@ function checkMap(map: CamMap): void {
 
 function checkOpts(o: OverlayOptions): void {
   const op = o.opacity ?? 0.5;
-  if (!(op >= 0 && op <= 1)) throw new InputError('E_NONFINITE', `opacity must be in [0, 1], got ${op}.`);
-  if (o.style !== undefined && !(o.style in OVERLAY_MODES)) throw new InputError('E_SHAPE', `style must be 'alpha' or 'show_cam_on_image', got '${o.style}'.`);
+  if (!(op >= 0 && op <= 1)) throw new OptionError(`opacity must be in [0, 1], got ${op}.`);
+  if (o.style !== undefined && !(o.style in OVERLAY_MODES)) throw new NameError('overlay style', String(o.style), Object.keys(OVERLAY_MODES));
 }
 
 /** Resizes (when needed) and returns the map view at w×h inside an arena plan. */

@@ -1,7 +1,7 @@
 // camkit's own PNG writer and reader: RGBA8, and 8/16-bit grayscale for maps (a canvas would cut a
 // 16-bit PNG to 8 bits). Compression is zlib: node:zlib in Node, imported lazily so browser bundles
 // never load it, else CompressionStream / DecompressionStream('deflate') (browsers, Deno, workers).
-import { FileError, InputError } from '../errors.js';
+import { FileError, InputError, NameError, OptionError } from '../errors.js';
 
 export type PngColor = 'gray' | 'rgb' | 'gray-alpha' | 'rgba';
 const COLOR_TYPE: Record<PngColor, number> = { gray: 0, rgb: 2, 'gray-alpha': 4, rgba: 6 };
@@ -91,9 +91,9 @@ function chunk(type: string, data: Uint8Array): Uint8Array {
 export async function encodePng(img: PngImage): Promise<Uint8Array> {
   const { width: w, height: h, bitDepth } = img;
   const ch = CHANNELS[COLOR_TYPE[img.color]];
-  if (!ch) throw new InputError('E_SHAPE', `Unknown PNG colour '${img.color}'.`);
+  if (!ch) throw new NameError('PNG colour', String(img.color), Object.keys(COLOR_TYPE));
   if (!Number.isInteger(w) || !Number.isInteger(h) || w < 1 || h < 1) throw new InputError('E_EMPTY', `PNG size must be ≥ 1×1, got ${w}×${h}.`);
-  if (bitDepth !== 8 && bitDepth !== 16) throw new InputError('E_SHAPE', `bitDepth must be 8 or 16, got ${bitDepth}.`);
+  if (bitDepth !== 8 && bitDepth !== 16) throw new OptionError(`bitDepth must be 8 or 16, got ${bitDepth}.`);
   if (img.data.length !== w * h * ch) throw new InputError('E_SHAPE', `PNG data must hold ${w * h * ch} samples, got ${img.data.length}.`);
   const bps = bitDepth / 8;
   const stride = w * ch * bps;

@@ -174,12 +174,12 @@ describe('perturbation behaviour (cpu)', () => {
       }
       return 'no error';
     };
-    expect(await code(scoreCam(ad, x, c.target_layer, { batchSize: 0 }))).toBe('E_SHAPE');
+    expect(await code(scoreCam(ad, x, c.target_layer, { batchSize: 0 }))).toBe('E_OPTION');
     expect(await code(scoreCam(ad, x, c.target_layer, { classIndex: 5, runtime: rt }))).toBe('E_TARGET');
     expect(await code(scoreCam(ad, x, c.target_layer, { target: { topK: 2 }, runtime: rt }))).toBe('E_TARGET');
     expect(await code(scoreCam(ad, x, c.target_layer, { classIndex: [0, 1], runtime: rt }))).toBe('E_TARGET');
-    expect(await code(fasterScoreCam(ad, x, c.target_layer, { maxN: 0 }))).toBe('E_SHAPE');
-    expect(await code(ssCam(ad, x, c.target_layer, { std: -1 }))).toBe('E_SHAPE');
+    expect(await code(fasterScoreCam(ad, x, c.target_layer, { maxN: 0 }))).toBe('E_OPTION');
+    expect(await code(ssCam(ad, x, c.target_layer, { std: -1 }))).toBe('E_OPTION');
     expect(await code(scoreCam(ad, x, 'nope', { runtime: rt }))).toBe('E_UNKNOWN_NAME');
     expect(await code(scoreCam(ad, tf.zeros([48, 64, 3]), c.target_layer))).toBe('E_SHAPE');
     expect(tf.memory().numTensors).toBe(before + 1); // the zeros tensor above

@@ -40,18 +40,18 @@ describe('computeCamSync input validation', async () => {
     ['rank 2', 'E_SHAPE', 'GradCAM', { activations: arr(A.subarray(0, 42), [6, 7]), gradients: arr(G.subarray(0, 42), [6, 7]) }],
     ['gradient shape mismatch', 'E_SHAPE', 'GradCAM', { activations: arr(A), gradients: arr(G, [2, 7, 5, 6]) }],
     ['data length ≠ shape', 'E_SHAPE', 'GradCAM', { activations: arr(A.subarray(1)), gradients: arr(G) }],
-    ['missing gradients', 'E_SHAPE', 'HiResCAM', { activations: arr(A) }],
+    ['missing gradients', 'E_MISSING', 'HiResCAM', { activations: arr(A) }],
     ['empty', 'E_EMPTY', 'EigenCAM', { activations: arr(new Float32Array(0), [1, 0, 7, 6]) }],
     ['float64 data', 'E_DTYPE', 'EigenCAM', { activations: { data: new Float64Array(size) as unknown as Float32Array, shape } }],
     ['NaN', 'E_NONFINITE', 'LayerCAM', { activations: arr(A), gradients: arr(Object.assign(Float32Array.from(G), { 17: NaN })) }],
     ['Infinity', 'E_NONFINITE', 'EigenCAM', { activations: arr(Object.assign(Float32Array.from(A), { 3: -Infinity })) }],
     ['unknown method', 'E_UNKNOWN_NAME', 'GradCAMM', { activations: arr(A), gradients: arr(G) }],
     ['unknown resize', 'E_UNKNOWN_NAME', 'GradCAM', { activations: arr(A), gradients: arr(G) }, { resize: 'bicubic' }],
-    ['bad outputSize', 'E_SHAPE', 'GradCAM', { activations: arr(A), gradients: arr(G) }, { outputSize: [0, 3] }],
+    ['bad outputSize', 'E_OPTION', 'GradCAM', { activations: arr(A), gradients: arr(G) }, { outputSize: [0, 3] }],
     ['CAM class out of range', 'E_TARGET', 'CAM', { activations: arr(A), classifierWeights: arr(rand(6 * 4, 3), [6, 4]), classIndex: 4 }],
     ['CAM weights of the wrong channel count', 'E_SHAPE', 'CAM', { activations: arr(A), classifierWeights: arr(rand(5 * 4, 3), [5, 4]), classIndex: 1 }],
     ['ScoreCAM scores too short', 'E_SHAPE', 'ScoreCAM', { activations: arr(A), scores: new Float32Array(6) }],
-    ['AblationCAM zero original score', 'E_NONFINITE', 'AblationCAM', { activations: arr(A), scores: new Float32Array(12), originalScore: [1, 0] }],
+    ['AblationCAM zero original score', 'E_VALUE', 'AblationCAM', { activations: arr(A), scores: new Float32Array(12), originalScore: [1, 0] }],
   ];
   for (const [what, want, method, x, opts] of cases) {
     it(`${what} → ${want}, nothing allocated`, async () => {

@@ -19,6 +19,7 @@ import {
   MemoryLimitError,
   ModelError,
   NameError,
+  OptionError,
   renderHeatmap,
   renderOverlay,
   type CamMap,
@@ -78,7 +79,7 @@ describe('computeCam: every bad input is refused before allocation', () => {
     const a = t4([1, 4, 4, 3]), g = t4([1, 4, 5, 3]), r2 = tf.zeros([4, 4]);
     await rejects(() => computeCam('GradCAM', { activations: a, gradients: g }), InputError, 'E_SHAPE', /\[1, 4, 5, 3\].*\[1, 4, 4, 3\]/);
     await rejects(() => computeCam('GradCAM', { activations: r2, gradients: r2 }), InputError, 'E_SHAPE', /rank 4.*got rank 2/);
-    await rejects(() => computeCam('HiResCAM', { activations: a }), InputError, 'E_SHAPE', /needs gradients/);
+    await rejects(() => computeCam('HiResCAM', { activations: a }), InputError, 'E_MISSING', /needs gradients/);
     await rejects(() => computeCam('GradCAM', { activations: { data: new Float32Array(47), shape: [1, 4, 4, 3] }, gradients: g }), InputError, 'E_SHAPE', /47 values.*needs 48/);
     tf.dispose([a, g, r2]);
     expect((await getRuntime()).arena.byteLength).toBe(arena0);
@@ -250,7 +251,7 @@ describe('explain (camkit/capture)', () => {
     expect(e.suggestions[0]).toBe('ScoreCAM');
     const l = (await rejects(() => explain(m, x, { layer: 's_conv22' }), NameError, 'E_UNKNOWN_NAME', /Unknown layer 's_conv22'\. Did you mean 's_conv2'/)) as NameError;
     expect(l.message).toMatch(/Valid: .*s_conv1/);
-    await rejects(() => explain(m, x, { fuse: 'median' as never, layers: ['s_conv1', 's_conv2'] }), InputError, 'E_UNKNOWN_NAME', /'mean' or 'max-tanh'/);
+    await rejects(() => explain(m, x, { fuse: 'median' as never, layers: ['s_conv1', 's_conv2'] }), NameError, 'E_UNKNOWN_NAME', /Unknown fuse mode 'median'.*mean, max-tanh/);
   });
 
   it('targets out of range, for gradient and perturbation methods', async () => {
@@ -331,7 +332,7 @@ describe('render', () => {
     await rejects(() => renderHeatmap(map, { width: 0, height: 5 }), InputError, 'E_EMPTY', /empty/);
     await rejects(() => renderHeatmap(map, { width: 1e6, height: 5 }), InputError, 'E_SHAPE', /\[1, 16384\]/);
     await rejects(() => renderOverlay(map, { ...image, data: new Uint8ClampedArray(10) }), InputError, 'E_SHAPE', /image\.data must hold/);
-    await rejects(() => renderOverlay(map, image, { opacity: NaN }), InputError, 'E_NONFINITE', /opacity/);
+    await rejects(() => renderOverlay(map, image, { opacity: NaN }), OptionError, 'E_OPTION', /opacity/);
     await rejects(() => renderHeatmap(map, { width: 16384, height: 16384 }), MemoryLimitError, 'E_MEMORY', /maximum of 32\.0 MiB/);
     expect((await getRuntime()).arena.byteLength).toBe(arena0);
   });
