@@ -12,7 +12,7 @@ import { rollup } from 'rollup';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const KB = 1024;
 export const BUDGETS = [
-  { file: 'dist/index.js', limit: 24 * KB, what: 'core (camkit)' },
+  { file: 'dist/index.js', limit: 32 * KB, what: 'core (camkit)' }, // 24 KB held the first wave's 11 methods; the registry's second wave roughly doubles them
   { file: 'dist/camkit.widget.js', limit: 32 * KB, what: 'widget IIFE (script tag)' },
   { file: 'dist/widget.js', what: 'widget ESM (camkit/widget)' },
   { file: 'dist/capture.js', what: 'capture ESM (camkit/capture)' },

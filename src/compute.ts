@@ -6,7 +6,7 @@ import { InputError, ModelError, NameError, OptionError } from './errors.js';
 import type { F32, KernelFlavor } from './kernels/types.js';
 import { getRuntime, type Runtime } from './runtime/init.js';
 import { getMethod } from './methods/registry.js';
-import type { CamMethod, MethodDims, MethodName, MethodParams } from './methods/types.js';
+import type { CamMethod, MethodDescriptor, MethodDims, MethodName, MethodParams } from './methods/types.js';
 import { postBuffers, postProcess, resolvePost, type PostOptions, type ResolvedPost } from './core/post.js';
 import {
   checkFinite,
@@ -103,13 +103,14 @@ interface Plan {
 }
 
 /** Every check that needs only shapes and options, then the buffer plan. No allocation. */
-function plan(method: string, inputs: CamInputs<unknown>, opts: CamOptions): { p: Plan; shapes: Shapes } {
+function plan(method: string | MethodDescriptor, inputs: CamInputs<unknown>, opts: CamOptions): { p: Plan; shapes: Shapes } {
   const m = getMethod(method);
+  const needsGradients = m.needs.includes('gradients');
   if (inputs === null || typeof inputs !== 'object') throw new InputError('E_MISSING', 'computeCam needs an inputs object: { activations, gradients?, … }.');
   if (inputs.activations === undefined) throw new InputError('E_MISSING', `${m.name} needs activations.`);
   const shapes: Shapes = { activations: describeInput(inputs.activations, 'activations') };
   const [n, h, w, c] = nhwc(shapes.activations, 'activations');
-  if (m.needsGradients) {
+  if (needsGradients) {
     if (inputs.gradients === undefined) throw new InputError('E_MISSING', `${m.name} needs gradients of the same shape as the activations.`);
     shapes.gradients = describeInput(inputs.gradients, 'gradients');
     sameShape(shapes.activations, shapes.gradients, 'activations', 'gradients');
@@ -117,7 +118,7 @@ function plan(method: string, inputs: CamInputs<unknown>, opts: CamOptions): { p
   const d: MethodDims = { n, h, w, c, hw: h * w };
   let numClasses: number | undefined;
   for (const need of m.needs) {
-    if (inputs[need] === undefined) throw new InputError('E_MISSING', `${m.name} needs ${need}.`);
+    if (need !== 'activations' && need !== 'gradients' && inputs[need] === undefined) throw new InputError('E_MISSING', `${m.name} needs ${need}.`);
   }
   if (m.needs.includes('classifierWeights')) {
     const s = (shapes.classifierWeights = describeInput(inputs.classifierWeights, 'classifierWeights'));
@@ -145,7 +146,7 @@ function plan(method: string, inputs: CamInputs<unknown>, opts: CamOptions): { p
   }
   const post = resolvePost(h, w, opts, inputs.inputSize);
   // Methods with gradientWeights share one input buffer between G and A (see CamMethod).
-  const counts = [n * d.hw * c, m.needsGradients && !m.gradientWeights ? n * d.hw * c : 0, m.hasWeights ? n * c : 0, n * d.hw, ...m.scratch(d), ...postBuffers(n, h, w, post)];
+  const counts = [n * d.hw * c, needsGradients && !m.cam.gradientWeights ? n * d.hw * c : 0, m.cam.hasWeights ? n * c : 0, n * d.hw, ...m.cam.scratch(d), ...postBuffers(n, h, w, post)];
   return { p: { m, d, post, counts, numClasses }, shapes };
 }
 
@@ -153,7 +154,7 @@ function plan(method: string, inputs: CamInputs<unknown>, opts: CamOptions): { p
  * Computes a class activation map from arrays, synchronously, on a given runtime.
  * Validation (shapes, dtypes, values, memory) happens before anything is allocated.
  */
-export function computeCamSync(rt: Runtime, method: string, arrays: CamArrays, opts: CamOptions = {}): CamResult {
+export function computeCamSync(rt: Runtime, method: string | MethodDescriptor, arrays: CamArrays, opts: CamOptions = {}): CamResult {
   const { p } = plan(method, arrays, opts);
   const { m, d, post } = p;
   const policy = opts.nonFinite ?? 'error';
@@ -171,7 +172,7 @@ export function computeCamSync(rt: Runtime, method: string, arrays: CamArrays, o
   // JS first instead, so a rejected call never grows memory.
   const fits = rt.arena.check(p.counts) <= rt.arena.byteLength;
   const A = arrays.activations.data;
-  const G = m.needsGradients ? arrays.gradients!.data : null;
+  const G = m.needs.includes('gradients') ? arrays.gradients!.data : null;
   if (!fits) {
     checkFinite(A, 'activations', policy);
     if (G) checkFinite(G, 'gradients', policy);
@@ -182,7 +183,7 @@ export function computeCamSync(rt: Runtime, method: string, arrays: CamArrays, o
   const [a, g, wts, lowres, ...rest] = f;
   const scratch = rest.slice(0, rest.length - 3);
   const [work, out, tmp] = rest.slice(rest.length - 3);
-  const shared = G !== null && m.gradientWeights !== undefined;
+  const shared = G !== null && m.cam.gradientWeights !== undefined;
   const scanInputs = () => {
     if (shared) {
       // G was overwritten by A in kernel memory: name the culprit from the caller's arrays.
@@ -201,28 +202,28 @@ export function computeCamSync(rt: Runtime, method: string, arrays: CamArrays, o
   };
   if (shared) {
     load(a, G);
-    if (fits && policy === 'error' && !m.propagatesNonFinite) scanInputs();
-    m.gradientWeights!(rt, d, a, wts);
+    if (fits && policy === 'error' && !m.cam.propagatesNonFinite) scanInputs();
+    m.cam.gradientWeights!(rt, d, a, wts);
     load(a, A);
   } else {
     load(a, A);
     if (G) load(g, G);
-    if (fits && policy === 'error' && !m.propagatesNonFinite) scanInputs();
+    if (fits && policy === 'error' && !m.cam.propagatesNonFinite) scanInputs();
   }
-  const extra = m.run(rt, d, { a, g: G && !shared ? g : null, weights: m.hasWeights ? wts : null, lowres, scratch }, params);
+  const extra = m.cam.run(rt, d, { a, g: G && !shared ? g : null, weights: m.cam.hasWeights ? wts : null, lowres, scratch }, params);
   // The low-res map (n·h·w values) is always scanned. For methods that propagate non-finite inputs
   // this replaces the scan of A and G, which then runs only to name the culprit. What remains is a
   // float32 overflow of finite inputs (|a·g| summed past 3.4e38): a typed error, not a NaN map.
   const over = firstNonFinite(lowres);
   if (over >= 0) {
-    if (policy === 'error' && fits && m.propagatesNonFinite) scanInputs();
+    if (policy === 'error' && fits && m.cam.propagatesNonFinite) scanInputs();
     throw new InputError('E_NONFINITE', `The ${m.name} map overflows float32 (${lowres[over]} at index ${over}): the activations or gradients are too large; scale them down.`);
   }
   const result: CamResult = {
     method: m.name,
     n: d.n,
     channels: d.c,
-    weights: m.hasWeights ? new Float32Array(d.n * d.c) : null,
+    weights: m.cam.hasWeights ? new Float32Array(d.n * d.c) : null,
     lowres: new Float32Array(d.n * d.hw),
     lowresShape: [d.h, d.w],
     map: opts.out ?? new Float32Array(mapLength),
@@ -274,13 +275,13 @@ function methodParams(m: CamMethod, d: MethodDims, x: CamArrays, opts: CamOption
  * Computes a class activation map. Inputs may be tf.Tensors (read with `await data()`, never
  * disposed or created here) or {data: Float32Array, shape}. Initialises camkit on first use.
  */
-export async function computeCam(method: string, inputs: CamInputs, opts: CamOptions = {}): Promise<CamResult> {
+export async function computeCam(method: string | MethodDescriptor, inputs: CamInputs, opts: CamOptions = {}): Promise<CamResult> {
   const rt = await getRuntime();
   const { p } = plan(method, inputs, opts);
   rt.arena.check(p.counts);
   const [activations, gradients, classifierWeights] = await Promise.all([
     readInput(inputs.activations, 'activations'),
-    p.m.needsGradients ? readInput(inputs.gradients!, 'gradients') : undefined,
+    p.m.needs.includes('gradients') ? readInput(inputs.gradients!, 'gradients') : undefined,
     p.m.needs.includes('classifierWeights') ? readInput(inputs.classifierWeights!, 'classifierWeights') : undefined,
   ]);
   return computeCamSync(rt, method, { ...inputs, activations, gradients, classifierWeights }, opts);

@@ -37,10 +37,11 @@ export class OptionError extends CamkitError {
 /** An unknown name; `suggestions` holds the closest valid names. */
 export class NameError extends CamkitError {
   readonly suggestions: string[];
-  constructor(kind: string, name: string, valid: readonly string[]) {
+  /** `message` replaces the default "Unknown <kind> '<name>'. Did you mean …? Valid: …." */
+  constructor(kind: string, name: string, valid: readonly string[], message?: string) {
     const suggestions = closest(name, valid);
     const hint = suggestions.length ? ` Did you mean ${suggestions.map((s) => `'${s}'`).join(' or ')}?` : '';
-    super('E_UNKNOWN_NAME', `Unknown ${kind} '${name}'.${hint} Valid: ${valid.join(', ')}.`);
+    super('E_UNKNOWN_NAME', message ?? `Unknown ${kind} '${name}'.${hint} Valid: ${valid.join(', ')}.`);
     this.suggestions = suggestions;
   }
 }

@@ -7,9 +7,20 @@ export type { ErrorCode } from './errors.js';
 // methods
 export { computeCam, computeCamSync, camSample } from './compute.js';
 export type { CamInputs, CamArrays, CamOptions, CamResult } from './compute.js';
-export { camMethods, METHOD_NAMES, methodName, getMethod } from './methods/registry.js';
-export type { AnyMethodName, GuidedMethodName } from './methods/registry.js';
-export type { CamMethod, MethodName, MethodDims, MethodBuffers, MethodParams } from './methods/types.js';
+export {
+  METHODS,
+  METHOD_NAMES,
+  METHOD_KINDS,
+  DEFAULT_METHOD,
+  CAM_METHODS,
+  camMethods,
+  methodName,
+  methodDescriptor,
+  findMethod,
+  getMethod,
+  isCamMethod,
+} from './methods/registry.js';
+export type { CamMethod, CamKernels, ExplainPlan, MethodDescriptor, MethodKind, MethodNeed, MethodName, MethodDims, MethodBuffers, MethodParams } from './methods/types.js';
 export { guidedGradCam, guidedGradCamSync, deprocessImage } from './methods/guided.js';
 export { postProcess, postBuffers, resolvePost, fuseMaps, resizeMapsSync, CAM_EPS } from './core/post.js';
 export type { PostOptions, OutputMode, Normalisation, ResizeMode, ResolvedPost, FuseMode } from './core/post.js';

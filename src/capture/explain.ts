@@ -7,39 +7,16 @@ import { AbortError, InputError, ModelError, NameError, OptionError } from '../e
 import { computeCamSync, type CamOptions, type CamResult } from '../compute.js';
 import { fuseMaps, type FuseMode } from '../core/post.js';
 import { guidedGradCamSync } from '../methods/guided.js';
-import { methodName, type AnyMethodName } from '../methods/registry.js';
+import { DEFAULT_METHOD, methodDescriptor } from '../methods/registry.js';
+import type { CamMethod } from '../methods/types.js';
 import { getRuntime, type Runtime } from '../runtime/init.js';
 import { createAdapter, type AdapterOptions, type ExplainableModel, type ModelAdapter } from './adapter.js';
 import { adapterOpts, withGuidedRelu } from './guided.js';
 import { makeScore, resolveTargets, type Target } from './targets.js';
-import {
-  ablationCam,
-  augSmooth,
-  fasterScoreCam,
-  isCam,
-  scoreCam,
-  smoothGradCampp,
-  ssCam,
-  type PerturbationOptions,
-  type PerturbationResult,
-} from './perturbation.js';
+import { ablationPlan, augSmooth, maskPlan, noisyGradientPlan, type PerturbationOptions, type PerturbationResult } from './perturbation.js';
 
-/** Gradient methods computed from one capture (activations + gradients). */
-const GRADIENT_METHODS = ['GradCAM', 'HiResCAM', 'GradCAMElementWise', 'GradCAMPlusPlus', 'XGradCAM', 'LayerCAM', 'EigenGradCAM'] as const;
-/** Methods that need only the activations. */
-const ACTIVATION_METHODS = ['EigenCAM'] as const;
-const PERTURBATION = {
-  ScoreCAM: scoreCam,
-  FasterScoreCAM: fasterScoreCam,
-  SSCAM: ssCam,
-  ISCAM: isCam,
-  AblationCAM: ablationCam,
-  SmoothGradCAMpp: smoothGradCampp,
-} as const;
-type PerturbationName = keyof typeof PERTURBATION;
-const PERTURBATION_NAMES = Object.keys(PERTURBATION) as PerturbationName[];
-
-export type ExplainMethod = AnyMethodName | PerturbationName;
+/** A method's canonical name (see METHODS in camkit). */
+export type ExplainMethod = string;
 
 export interface ExplainProgress {
   done: number;
@@ -47,7 +24,7 @@ export interface ExplainProgress {
 }
 
 export interface ExplainOptions extends CamOptions, AdapterOptions {
-  /** Default 'GradCAM'. Case-insensitive; '-', '_' and spaces are ignored ('grad-cam++'). */
+  /** A method name or alias from the registry (default: DEFAULT_METHOD). Case-insensitive; '-', '_' and spaces are ignored. */
   method?: string;
   /** Target layer (LayersModel layer name, GraphModel node name, function hook name, or 'input'). */
   layer?: string;
@@ -106,12 +83,6 @@ function checkAbort(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new AbortError();
 }
 
-function resolveMethod(name: string): ExplainMethod {
-  const key = (s: string) => s.toLowerCase().replace(/\+\+/g, 'plusplus').replace(/[\s_-]/g, '');
-  const p = PERTURBATION_NAMES.find((n) => key(n) === key(String(name)));
-  if (p) return p;
-  return methodName(name);
-}
 
 async function readF32(t: tf.Tensor): Promise<Float32Array> {
   const d = await t.data();
@@ -144,7 +115,9 @@ function classScores(out: Float32Array, n: number, c: number, targets: number[][
  * whether it returns or throws.
  */
 export async function explain(model: ExplainableModel | ModelAdapter, input: tf.Tensor, opts: ExplainOptions = {}): Promise<ExplainResult> {
-  const method = resolveMethod(opts.method ?? 'GradCAM');
+  const desc = opts.method === undefined ? DEFAULT_METHOD : methodDescriptor(opts.method);
+  const method = desc.name;
+  const plan = desc.explain;
   if (!input || typeof (input as { data?: unknown }).data !== 'function' || !Array.isArray(input.shape)) {
     throw new InputError('E_SHAPE', 'explain needs an input tf.Tensor [N, H, W, C].');
   }
@@ -173,14 +146,15 @@ export async function explain(model: ExplainableModel | ModelAdapter, input: tf.
   const [oh, ow] = cam.outputSize!;
   if (Number.isInteger(oh) && Number.isInteger(ow) && oh > 0 && ow > 0) rt.arena.check([Math.min(opts.batchSize ?? n, n) * oh * ow]);
 
-  if (opts.augSmooth && (method === 'GuidedBackprop' || method === 'GuidedGradCAM')) {
-    throw new OptionError('augSmooth applies to CAM maps, not to guided backprop.');
+  if (plan.via === 'none') throw new ModelError('E_MODEL', `explain() cannot compute ${method}: ${plan.reason}.`);
+  if (opts.augSmooth && (plan.via === 'input-gradient' || plan.via === 'guided-fusion')) {
+    throw new OptionError(`augSmooth applies to class activation maps, not to ${method}.`);
   }
   const outSize = opts.size ?? opts.outputSize;
-  if (method === 'GuidedGradCAM' && outSize && (outSize[0] !== input.shape[1] || outSize[1] !== input.shape[2])) {
-    throw new InputError('E_SHAPE', 'GuidedGradCAM needs maps at the input size: leave `size` unset.');
+  if (plan.via === 'guided-fusion' && outSize && (outSize[0] !== input.shape[1] || outSize[1] !== input.shape[2])) {
+    throw new OptionError(`${method} needs maps at the input size: leave \`size\` unset.`);
   }
-  if (method === 'GuidedBackprop') return guidedOnly(ad, input, opts, method);
+  if (plan.via === 'input-gradient') return guidedOnly(ad, input, opts, method);
   const layers = opts.layers ? [...opts.layers] : [opts.layer ?? ad.defaultLayer(input)];
 
   const perLayer: Array<CamResult & Partial<PerturbationResult>> = [];
@@ -189,7 +163,7 @@ export async function explain(model: ExplainableModel | ModelAdapter, input: tf.
   let done = 0;
   for (const layer of layers) {
     checkAbort(opts.signal);
-    if ((PERTURBATION_NAMES as string[]).includes(method)) {
+    if (plan.via === 'masks' || plan.via === 'ablation' || plan.via === 'noisy-gradients') {
       if (!head) head = await forwardHead(ad, input, opts);
       const classIndex = head.targets.map((t) => t[0]);
       if (classIndex.some((c) => c === undefined) || head.targets.some((t) => t.length !== 1)) {
@@ -197,23 +171,20 @@ export async function explain(model: ExplainableModel | ModelAdapter, input: tf.
       }
       const popts: PerturbationOptions = { ...cam, classIndex, runtime: rt };
       if (opts.onProgress) popts.onProgress = (p) => opts.onProgress!({ done: p.done, total: p.total * layers.length });
-      perLayer.push(await PERTURBATION[method as PerturbationName](ad, input, layer, popts));
-    } else if ((GRADIENT_METHODS as readonly string[]).includes(method) || (ACTIVATION_METHODS as readonly string[]).includes(method)) {
-      const r = await gradientCam(ad, input, layer, method, opts, cam, rt, () => {
-        done++;
-        opts.onProgress?.({ done, total });
-      });
-      head ??= r.head;
-      perLayer.push(r.result);
-    } else if (method === 'GuidedGradCAM') {
-      const r = await gradientCam(ad, input, layer, 'GradCAM', opts, cam, rt, () => {
-        done++;
-        opts.onProgress?.({ done, total });
-      });
-      head ??= r.head;
-      perLayer.push(r.result);
+      const r =
+        plan.via === 'masks' ? await maskPlan(desc, plan, ad, input, layer, popts)
+        : plan.via === 'ablation' ? await ablationPlan(desc, plan, ad, input, layer, popts)
+        : await noisyGradientPlan(desc, plan, ad, input, layer, popts);
+      perLayer.push(r);
     } else {
-      throw new ModelError('E_MODEL', `${method} needs classifier weights: call computeCam('CAM', …) with the dense kernel.`);
+      // 'layer' methods run their own arithmetic; 'guided-fusion' runs its base CAM here and fuses below.
+      const camMethod = plan.via === 'guided-fusion' ? plan.base : (desc as CamMethod);
+      const r = await gradientCam(ad, input, layer, camMethod, plan.via === 'layer' && plan.capture === 'activations', opts, cam, rt, () => {
+        done++;
+        opts.onProgress?.({ done, total });
+      });
+      head ??= r.head;
+      perLayer.push({ ...r.result, method });
     }
   }
   const first = perLayer[0];
@@ -243,10 +214,10 @@ export async function explain(model: ExplainableModel | ModelAdapter, input: tf.
     const smooth = await augSmooth(input, (xa) => explain(ad, xa, { ...opts, augSmooth: false, target: fixed, onProgress: undefined }), { signal: opts.signal });
     result.map = smooth.map;
   }
-  if (method === 'GuidedGradCAM') {
+  if (plan.via === 'guided-fusion') {
     checkAbort(opts.signal);
     const gb = await guidedArrays(ad, input, opts);
-    if (result.width !== W || result.height !== H) throw new InputError('E_SHAPE', 'GuidedGradCAM needs maps at the input size: leave `size` unset.');
+    if (result.width !== W || result.height !== H) throw new OptionError(`${method} needs maps at the input size: leave \`size\` unset.`);
     result.guided = guidedGradCamSync(rt, { data: gb.data, shape: gb.shape }, result.map);
     result.guidedShape = gb.shape;
   }
@@ -291,7 +262,8 @@ async function gradientCam(
   ad: ModelAdapter,
   x: tf.Tensor,
   layer: string,
-  method: string,
+  method: CamMethod,
+  activationsOnly: boolean,
   opts: ExplainOptions,
   cam: CamOptions,
   rt: Runtime,
@@ -310,7 +282,7 @@ async function gradientCam(
       // Per-sample targets follow the batch slice; validated against the real output shape.
       const target = Array.isArray(opts.target) ? opts.target.slice(s, s + count) : opts.target;
       const score = (out: tf.Tensor) => makeScore(target, out.shape, { on: opts.scoreOn })(out);
-      if (method === 'EigenCAM') {
+      if (activationsOnly) {
         // No gradients needed: the forward to A, then only the part after it for the output.
         const A = ad.activations(xs, layer);
         try {
@@ -332,7 +304,7 @@ async function gradientCam(
       if (cap.activations.rank !== 4) {
         throw new ModelError('E_MODEL', `Layer '${layer}' outputs [${cap.activations.shape.join(', ')}]; CAM methods need a 4-D [N, H, W, C] feature map.`);
       }
-      const [a, g] = await Promise.all([readF32(cap.activations), method === 'EigenCAM' ? null : readF32(cap.gradients)]);
+      const [a, g] = await Promise.all([readF32(cap.activations), activationsOnly ? null : readF32(cap.gradients)]);
       const sub = { ...opts, target };
       heads.push(await headFrom(cap.output, sub, count));
       checkAbort(opts.signal);

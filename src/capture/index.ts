@@ -10,5 +10,5 @@ export { guidedBackprop, guidedBackpropTensors, withGuidedRelu, guidedDepth } fr
 export type { GuidedOptions } from './guided.js';
 export { withCaptureShims, withBatchNormShim, cleanupTape, preflightTape, shimDepth } from './shims.js';
 export type { ShimOptions } from './shims.js';
-export { scoreCam, fasterScoreCam, ssCam, isCam, ablationCam, smoothGradCampp, augSmooth, AUG_SMOOTH } from './perturbation.js';
-export type { PerturbationModel, PerturbationMethod, PerturbationOptions, PerturbationResult, Progress } from './perturbation.js';
+export { scoreCam, fasterScoreCam, ssCam, isCam, ablationCam, smoothGradCampp, augSmooth, AUG_SMOOTH, maskPlan, ablationPlan, noisyGradientPlan } from './perturbation.js';
+export type { PerturbationModel, PerturbationOptions, PerturbationResult, Progress } from './perturbation.js';

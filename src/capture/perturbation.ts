@@ -8,12 +8,21 @@ import { computeCamSync, type CamOptions, type CamResult } from '../compute.js';
 import { getRuntime, type Runtime } from '../runtime/init.js';
 import { scorecamMasksTmp } from '../kernels/scorecam_masks.js';
 import type { ModelAdapter } from './adapter.js';
+import type { CamMethod, ExplainPlan, MethodDescriptor } from '../methods/types.js';
+import { ScoreCAM } from '../methods/scorecam.js';
+import { FasterScoreCAM } from '../methods/fasterscorecam.js';
+import { SSCAM } from '../methods/sscam.js';
+import { ISCAM } from '../methods/iscam.js';
+import { AblationCAM } from '../methods/ablationcam.js';
+import { SmoothGradCAMpp } from '../methods/smoothgradcampp.js';
 import { makeScore, resolveTargets, type Target } from './targets.js';
 
 /** What the perturbation methods need from a model: capture's ModelAdapter (createAdapter) satisfies it. */
 export type PerturbationModel = Pick<ModelAdapter, 'predict' | 'activations' | 'forwardFrom' | 'capture'>;
 
-export type PerturbationMethod = 'ScoreCAM' | 'FasterScoreCAM' | 'SSCAM' | 'ISCAM' | 'AblationCAM' | 'SmoothGradCAMpp';
+type MaskPlan = Extract<ExplainPlan, { via: 'masks' }>;
+type AblationPlan = Extract<ExplainPlan, { via: 'ablation' }>;
+type NoisyGradientPlan = Extract<ExplainPlan, { via: 'noisy-gradients' }>;
 
 export interface Progress {
   done: number;
@@ -47,13 +56,13 @@ export interface PerturbationOptions extends CamOptions {
    * FasterScoreCAM) or 'half-pixel' (torchcam's F.interpolate; default for SSCAM and ISCAM).
    */
   maskResize?: 'align-corners' | 'half-pixel';
-  /** FasterScoreCAM: channels kept, those of largest spatial standard deviation (default 10). */
+  /** Methods that keep only some channels: how many, those of largest spatial standard deviation (the method's default). */
   maxN?: number;
-  /** SSCAM (35), ISCAM (10), SmoothGradCAMpp (4): noisy or integration samples. */
+  /** Noisy or integration samples (default: the method's). */
   numSamples?: number;
-  /** Noise standard deviation: SSCAM 2.0 (added to the normalised masks), SmoothGradCAMpp 0.3 (added to the input). */
+  /** Noise standard deviation, on the normalised masks or on the input (default: the method's). */
   std?: number;
-  /** Seed of the Gaussian noise (SSCAM, SmoothGradCAMpp); default 0. */
+  /** Seed of the Gaussian noise; default 0. */
   seed?: number;
 }
 
@@ -74,7 +83,7 @@ export interface PerturbationResult extends CamResult {
   ablationValue?: Float32Array;
 }
 
-const DEFAULTS = { batchSize: 32, maxN: 10, SSCAM: { numSamples: 35, std: 2.0 }, ISCAM: { numSamples: 10 }, SmoothGradCAMpp: { numSamples: 4, std: 0.3 } };
+const DEFAULT_BATCH = 32;
 
 // ---------------------------------------------------------------------------------------------------
 // Validation and shared plumbing
@@ -112,7 +121,7 @@ async function context(model: PerturbationModel, x: tf.Tensor, layer: string, op
   if (x.rank !== 4) throw new InputError('E_SHAPE', `The input must be [N, H, W, C], got [${x.shape.join(', ')}].`);
   if (x.shape.some((d) => d === 0)) throw new InputError('E_EMPTY', `The input is empty ([${x.shape.join(', ')}]).`);
   if (typeof layer !== 'string' || !layer) throw new OptionError('A target layer name is required.');
-  const batchSize = posInt(opts.batchSize, 'batchSize', DEFAULTS.batchSize);
+  const batchSize = posInt(opts.batchSize, 'batchSize', DEFAULT_BATCH);
   if (opts.scoreWeights !== undefined && opts.scoreWeights !== 'softmax' && opts.scoreWeights !== 'probability') {
     throw new NameError('scoreWeights', String(opts.scoreWeights), ['softmax', 'probability']);
   }
@@ -278,7 +287,7 @@ async function maskedScores(
 }
 
 function finish(
-  ctx: Ctx, method: PerturbationMethod, camMethod: 'ScoreCAM' | 'AblationCAM', a: Float32Array, dims: { h: number; w: number; c: number },
+  ctx: Ctx, method: MethodDescriptor, camMethod: CamMethod, a: Float32Array, dims: { h: number; w: number; c: number },
   scores: Float32Array, extra: { classIndex: Int32Array; originalScore: Float32Array; scoreWeights?: 'softmax' | 'probability' },
 ): PerturbationResult {
   const { n, H, W } = ctx;
@@ -288,43 +297,45 @@ function finish(
     { activations: { data: a, shape: [n, dims.h, dims.w, dims.c] }, scores, originalScore: extra.originalScore, inputSize: [H, W] },
     { ...camOpts, scoreWeights: extra.scoreWeights ?? ctx.opts.scoreWeights ?? 'softmax' },
   );
-  return { ...r, method: method as CamResult['method'], classIndex: extra.classIndex, scores, originalScore: extra.originalScore };
+  return { ...r, method: method.name, classIndex: extra.classIndex, scores, originalScore: extra.originalScore };
 }
 
-async function scoreFamily(
-  method: 'ScoreCAM' | 'FasterScoreCAM' | 'SSCAM' | 'ISCAM',
+/**
+ * The Score-CAM family from its plan: `samples` passes of masks (noisy, or scaled along an integration
+ * path), optionally on the `maxChannels` channels of largest spatial deviation only.
+ */
+export async function maskPlan(
+  method: MethodDescriptor, plan: MaskPlan,
   model: PerturbationModel, x: tf.Tensor, layer: string, opts: PerturbationOptions,
 ): Promise<PerturbationResult> {
-  const torchcam = method === 'SSCAM' || method === 'ISCAM';
-  const maxN = method === 'FasterScoreCAM' ? posInt(opts.maxN, 'maxN', DEFAULTS.maxN) : 0;
-  const numSamples =
-    method === 'SSCAM' ? posInt(opts.numSamples, 'numSamples', DEFAULTS.SSCAM.numSamples)
-    : method === 'ISCAM' ? posInt(opts.numSamples, 'numSamples', DEFAULTS.ISCAM.numSamples)
-    : 1;
+  const weigh = plan.weights ?? (method as CamMethod);
+  const maxN = plan.maxChannels !== undefined ? posInt(opts.maxN, 'maxN', plan.maxChannels) : 0;
+  const numSamples = plan.samples !== undefined ? posInt(opts.numSamples, 'numSamples', plan.samples) : 1;
+  const noisy = plan.noiseStd !== undefined;
   const ctx = await context(model, x, layer, opts);
-  const alignCorners = (opts.maskResize ?? (torchcam ? 'half-pixel' : 'align-corners')) === 'align-corners';
+  const alignCorners = (opts.maskResize ?? plan.upsampling) === 'align-corners';
   const passes: MaskPass[] = [];
   let coeff = 0;
   for (let s = 0; s < numSamples; s++) {
-    // IS-CAM integrates along the path: torchcam accumulates coeff += (s+1)/N before each pass.
+    // Integration (IS-CAM): torchcam accumulates coeff += (s+1)/N before each pass.
     coeff += (s + 1) / numSamples;
-    passes.push(method === 'ISCAM' ? { scale: coeff, noiseStd: 0 } : { scale: 1, noiseStd: method === 'SSCAM' ? (opts.std ?? DEFAULTS.SSCAM.std) : 0 });
+    passes.push(plan.integrate ? { scale: coeff, noiseStd: 0 } : { scale: 1, noiseStd: noisy ? (opts.std ?? plan.noiseStd!) : 0 });
   }
   const { a, h, w, c } = await cleanActivations(ctx);
-  const used = method === 'FasterScoreCAM' ? Math.min(maxN, c) : c;
+  const used = maxN > 0 ? Math.min(maxN, c) : c;
   ctx.progress.total = ctx.n * used * passes.length;
   const t = await targets(ctx);
-  const noise = method === 'SSCAM' ? gaussian(opts.seed ?? 0) : null;
+  const noise = noisy ? gaussian(opts.seed ?? 0) : null;
   const hwc = h * w * c;
-  if (method !== 'FasterScoreCAM') {
+  if (maxN === 0) {
     const scores = new Float32Array(ctx.n * c);
     for (let i = 0; i < ctx.n; i++) {
       const s = await maskedScores(ctx, i, a.subarray(i * hwc, (i + 1) * hwc), h, w, c, t.classIndex[i], passes, alignCorners, noise);
       for (let k = 0; k < c; k++) scores[i * c + k] = s[k] / passes.length;
     }
-    return finish(ctx, method, 'ScoreCAM', a, { h, w, c }, scores, { classIndex: t.classIndex, originalScore: t.original });
+    return finish(ctx, method, weigh, a, { h, w, c }, scores, { classIndex: t.classIndex, originalScore: t.original });
   }
-  // Faster Score-CAM (tf-keras-vis max_N): keep the channels of largest spatial standard deviation,
+  // Channel subset (tf-keras-vis max_N): keep the channels of largest spatial standard deviation,
   // compacted into a smaller activation map so the kernel and the model only see those.
   const compact = new Float32Array(ctx.n * h * w * used);
   const channelsUsed = new Int32Array(ctx.n * used);
@@ -338,7 +349,7 @@ async function scoreFamily(
     const s = await maskedScores(ctx, i, ci, h, w, used, t.classIndex[i], passes, alignCorners, null);
     for (let j = 0; j < used; j++) cScores[i * used + j] = s[j];
   }
-  const r = finish(ctx, method, 'ScoreCAM', compact, { h, w, c: used }, cScores, { classIndex: t.classIndex, originalScore: t.original });
+  const r = finish(ctx, method, weigh, compact, { h, w, c: used }, cScores, { classIndex: t.classIndex, originalScore: t.original });
   // Report weights and scores over all channels (0 for those not used).
   const weights = new Float32Array(ctx.n * c), scores = new Float32Array(ctx.n * c);
   for (let i = 0; i < ctx.n; i++) {
@@ -373,22 +384,22 @@ function topByStd(a: Float32Array, hw: number, c: number): Int32Array {
  * `scoreWeights: 'probability'` gives the paper's weights (the class probability of each masked input).
  */
 export function scoreCam(model: PerturbationModel, x: tf.Tensor, layer: string, opts: PerturbationOptions = {}): Promise<PerturbationResult> {
-  return scoreFamily('ScoreCAM', model, x, layer, opts);
+  return maskPlan(ScoreCAM, ScoreCAM.explain as MaskPlan, model, x, layer, opts);
 }
 
 /** Faster Score-CAM: Score-CAM on the `maxN` (default 10) channels of largest spatial standard deviation. */
 export function fasterScoreCam(model: PerturbationModel, x: tf.Tensor, layer: string, opts: PerturbationOptions = {}): Promise<PerturbationResult> {
-  return scoreFamily('FasterScoreCAM', model, x, layer, opts);
+  return maskPlan(FasterScoreCAM, FasterScoreCAM.explain as MaskPlan, model, x, layer, opts);
 }
 
 /** SS-CAM (torchcam): mean target score over `numSamples` (35) masks with N(0, `std`=2) noise added; half-pixel masks. */
 export function ssCam(model: PerturbationModel, x: tf.Tensor, layer: string, opts: PerturbationOptions = {}): Promise<PerturbationResult> {
-  return scoreFamily('SSCAM', model, x, layer, opts);
+  return maskPlan(SSCAM, SSCAM.explain as MaskPlan, model, x, layer, opts);
 }
 
 /** IS-CAM (torchcam): mean target score over `numSamples` (10) masked inputs scaled by the accumulated coefficient. */
 export function isCam(model: PerturbationModel, x: tf.Tensor, layer: string, opts: PerturbationOptions = {}): Promise<PerturbationResult> {
-  return scoreFamily('ISCAM', model, x, layer, opts);
+  return maskPlan(ISCAM, ISCAM.explain as MaskPlan, model, x, layer, opts);
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -400,7 +411,15 @@ export function isCam(model: PerturbationModel, x: tf.Tensor, layer: string, opt
  * w_k = (y − y_k)/y with the signed clean score y. Unlike the library, the replacement value does not
  * cascade down the batch (there it drops by another 1e7 per row, depending on the batch size).
  */
-export async function ablationCam(model: PerturbationModel, x: tf.Tensor, layer: string, opts: PerturbationOptions = {}): Promise<PerturbationResult> {
+export function ablationCam(model: PerturbationModel, x: tf.Tensor, layer: string, opts: PerturbationOptions = {}): Promise<PerturbationResult> {
+  return ablationPlan(AblationCAM, AblationCAM.explain as AblationPlan, model, x, layer, opts);
+}
+
+/** Channel ablation from its plan (see ablationCam). */
+export async function ablationPlan(
+  method: MethodDescriptor, plan: AblationPlan,
+  model: PerturbationModel, x: tf.Tensor, layer: string, opts: PerturbationOptions,
+): Promise<PerturbationResult> {
   const ctx = await context(model, x, layer, opts);
   const { a, h, w, c } = await cleanActivations(ctx);
   ctx.progress.total = ctx.n * c;
@@ -435,7 +454,7 @@ export async function ablationCam(model: PerturbationModel, x: tf.Tensor, layer:
       tick(ctx, count);
     }
   }
-  const r = finish(ctx, 'AblationCAM', 'AblationCAM', a, { h, w, c }, scores, { classIndex: t.classIndex, originalScore: t.original });
+  const r = finish(ctx, method, plan.weights ?? (method as CamMethod), a, { h, w, c }, scores, { classIndex: t.classIndex, originalScore: t.original });
   return { ...r, ablationValue };
 }
 
@@ -446,10 +465,18 @@ export async function ablationCam(model: PerturbationModel, x: tf.Tensor, layer:
  * SmoothGrad-CAM++ (torchcam): gradients of the target score at `numSamples` (4) inputs with N(0, `std`=0.3)
  * noise; α = E[g²] / (2·E[g²] + Σ_ij A·E[g³] + 1e-8) with A from the clean input; w_k = Σ_ij α·relu(g_last).
  */
-export async function smoothGradCampp(model: PerturbationModel, x: tf.Tensor, layer: string, opts: PerturbationOptions = {}): Promise<PerturbationResult> {
-  const numSamples = posInt(opts.numSamples, 'numSamples', DEFAULTS.SmoothGradCAMpp.numSamples);
+export function smoothGradCampp(model: PerturbationModel, x: tf.Tensor, layer: string, opts: PerturbationOptions = {}): Promise<PerturbationResult> {
+  return noisyGradientPlan(SmoothGradCAMpp, SmoothGradCAMpp.explain as NoisyGradientPlan, model, x, layer, opts);
+}
+
+/** Grad-CAM++ weights from noisy-input gradients, from its plan (see smoothGradCampp). */
+export async function noisyGradientPlan(
+  method: MethodDescriptor, plan: NoisyGradientPlan,
+  model: PerturbationModel, x: tf.Tensor, layer: string, opts: PerturbationOptions,
+): Promise<PerturbationResult> {
+  const numSamples = posInt(opts.numSamples, 'numSamples', plan.samples);
   const ctx = await context(model, x, layer, { ...opts, scoreWeights: 'softmax' });
-  const std = opts.std ?? DEFAULTS.SmoothGradCAMpp.std;
+  const std = opts.std ?? plan.noiseStd;
   const { a, h, w, c } = await cleanActivations(ctx);
   ctx.progress.total = ctx.n * numSamples;
   const t = await targets(ctx);
@@ -499,7 +526,7 @@ export async function smoothGradCampp(model: PerturbationModel, x: tf.Tensor, la
     }
   }
   // 'probability' weights are used as given: the CAM arithmetic and post-processing stay in computeCamSync.
-  const r = finish(ctx, 'SmoothGradCAMpp', 'ScoreCAM', a, { h, w, c }, weights, { classIndex: t.classIndex, originalScore: t.original, scoreWeights: 'probability' });
+  const r = finish(ctx, method, plan.weights, a, { h, w, c }, weights, { classIndex: t.classIndex, originalScore: t.original, scoreWeights: 'probability' });
   return r;
 }
 

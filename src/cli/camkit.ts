@@ -19,9 +19,9 @@ import { defaultModelDir, INPUT_SCALES, readImage, resizeRGBA, toModelInput, typ
 import { resizeMapsSync } from '../core/post.js';
 import { getRuntime } from '../runtime/init.js';
 import { runEval } from './eval.js';
-import { ALL_METHODS, EXTRA_METHODS, loadModelArg, parseMethods, progress, setBackend } from './options.js';
+import { loadModelArg, methodHelp, parseMethods, progress, runnable, setBackend } from './options.js';
 
-export { ALL_METHODS, EXTRA_METHODS, parseMethods } from './options.js';
+export { parseMethods } from './options.js';
 
 function inputScale(p: Parsed, loaded: LoadedModel): InputScale {
   const v = str(p, 'input-scale') ?? loaded.inputScale ?? '0-1';
@@ -55,7 +55,11 @@ async function cmdExplain(argv: string[]): Promise<void> {
   const p = parseArgs(argv, EXPLAIN_OPTS, ['json', 'help', 'quiet']);
   if (p.options.has('help')) return void process.stdout.write(USAGE);
   // everything that can be checked is checked before any file is written
-  const methods = parseMethods(str(p, 'method'), ['GradCAM']);
+  const asked = str(p, 'method');
+  const all = asked?.trim().toLowerCase() === 'all';
+  const { run: methods, skipped } = runnable(parseMethods(asked));
+  // A method asked for by name must run; 'all' skips what this model cannot give, with the reason.
+  if (!all && skipped.length) throw new UsageError(`${skipped[0].method} cannot run here: ${skipped[0].reason}.`);
   const outSize = size(str(p, 'size'));
   const colormap = colormapArg(str(p, 'colormap'));
   const batch = str(p, 'batch') === undefined ? undefined : int(p, 'batch', 1);
@@ -65,6 +69,7 @@ async function cmdExplain(argv: string[]): Promise<void> {
   if (existsSync(out) && !statSync(out).isDirectory()) throw new UsageError(`--out ${out} exists and is not a directory.`);
   const backend = await setBackend(str(p, 'backend'));
   const { loaded, name: modelName } = await loadModelArg(p);
+  for (const s of skipped) process.stderr.write(`camkit: skipped ${s.method}: ${s.reason}\n`);
   const target = parseTarget(str(p, 'target'), loaded.classes);
   const scale = inputScale(p, loaded);
 
@@ -168,7 +173,8 @@ Usage:
 explain options:
   --model PATH          model.json (LayersModel or GraphModel) or its directory; default: the bundled shapes model
   --layer NAME          layer to explain (default: classes.json targetLayer, else the last 4-D feature map)
-  --method NAME|all     ${ALL_METHODS.join(', ')} (or ${EXTRA_METHODS.join(', ')}); comma-separated list; 'all' = the first ten. Default GradCAM
+  --method NAME|all     comma-separated names or aliases, or all (every method the model supports; the others are listed as skipped):
+                        ${methodHelp()}
   --target T            top1 (default), a class index or a class name (needs classes.json)
   --backend wasm|cpu    default wasm
   --size WxH            size of the overlays and maps (default: each image's own size)

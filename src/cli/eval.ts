@@ -6,8 +6,9 @@ import { writeFileSync } from 'node:fs';
 import { InputError, NameError } from '../errors.js';
 import { explain } from '../capture/index.js';
 import { confidenceChange, deletionInsertion, energyPointingGame, pointingGame, road, type Box, type ScoreMode } from '../metrics/index.js';
-import { int, str, type Parsed } from './args.js';
-import { ALL_METHODS, loadModelArg, parseMethods, progress, setBackend } from './options.js';
+import { int, str, UsageError, type Parsed } from './args.js';
+import { loadModelArg, parseMethods, progress, runnable, setBackend } from './options.js';
+import { METHOD_NAMES } from '../methods/registry.js';
 import { makeShapeSet } from './shapes.js';
 
 /** Seed of the benchmark set: disjoint from the training stream and the samples. */
@@ -32,7 +33,10 @@ export async function runEval(p: Parsed): Promise<EvalRow[]> {
   const seed = int(p, 'seed', EVAL_SEED, 0);
   const steps = int(p, 'steps', 20);
   const batch = int(p, 'batch', 32);
-  const methods = parseMethods(str(p, 'method'), ALL_METHODS);
+  // Every method that gives a heatmap on this model (default and 'all'); asked-for ones must run.
+  const asked = str(p, 'method');
+  const { run: methods, skipped } = runnable(parseMethods(asked, METHOD_NAMES));
+  if (asked !== undefined && asked.trim().toLowerCase() !== 'all' && skipped.length) throw new UsageError(`${skipped[0].method} cannot run here: ${skipped[0].reason}.`);
   const quiet = p.options.has('quiet');
   const backend = await setBackend(str(p, 'backend'));
   const { loaded, name } = await loadModelArg(p);

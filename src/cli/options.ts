@@ -2,25 +2,36 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { CamkitError, NameError } from '../errors.js';
+import { DEFAULT_METHOD, METHODS, METHOD_NAMES, methodDescriptor, unsupportedReason } from '../methods/registry.js';
+import type { ModelCapabilities } from '../methods/types.js';
 import type { Parsed } from './args.js';
-import { str } from './args.js';
+import { str, UsageError } from './args.js';
 import { defaultModelDir, loadModelFromDisk, type LoadedModel } from './io.js';
 
-/** The golden schema's methods (what `--method all` runs), then the other perturbation variants. */
-export const ALL_METHODS = ['GradCAM', 'HiResCAM', 'GradCAMElementWise', 'GradCAMPlusPlus', 'XGradCAM', 'LayerCAM', 'ScoreCAM', 'EigenCAM', 'EigenGradCAM', 'AblationCAM'] as const;
-export const EXTRA_METHODS = ['FasterScoreCAM', 'SSCAM', 'ISCAM', 'SmoothGradCAMpp'] as const;
-const KNOWN = [...ALL_METHODS, ...EXTRA_METHODS] as string[];
-const key = (s: string) => s.toLowerCase().replace(/\+\+/g, 'plusplus').replace(/[\s_-]/g, '');
-
-/** `--method` value → canonical names (comma-separated list or 'all'); NameError with a suggestion. */
-export function parseMethods(v: string | undefined, dflt: readonly string[]): string[] {
+/** `--method` value → canonical names: a comma-separated list of names or aliases, or 'all' (every registered method). */
+export function parseMethods(v: string | undefined, dflt: readonly string[] = [DEFAULT_METHOD.name]): string[] {
   if (v === undefined) return [...dflt];
-  if (v.toLowerCase() === 'all') return [...ALL_METHODS];
-  return v.split(',').map((s) => {
-    const hit = KNOWN.find((k) => key(k) === key(s.trim()));
-    if (!hit) throw new NameError('method', s.trim(), KNOWN);
-    return hit;
-  });
+  if (v.trim().toLowerCase() === 'all') return [...METHOD_NAMES];
+  const names = v.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  if (names.length === 0) throw new UsageError('--method needs at least one method name (or all).');
+  return [...new Set(names.map((s) => methodDescriptor(s).name))];
+}
+
+/** The methods of a list that can run as heatmaps on a model, and the others with the reason. */
+export function runnable(names: readonly string[], caps: ModelCapabilities = {}): { run: string[]; skipped: { method: string; reason: string }[] } {
+  const run: string[] = [];
+  const skipped: { method: string; reason: string }[] = [];
+  for (const n of names) {
+    const reason = unsupportedReason(methodDescriptor(n), caps);
+    if (reason) skipped.push({ method: n, reason });
+    else run.push(n);
+  }
+  return { run, skipped };
+}
+
+/** --help's method list: every registered method, with the default marked. */
+export function methodHelp(): string {
+  return METHODS.map((m) => (m === DEFAULT_METHOD ? `${m.name} (default)` : m.name)).join(', ');
 }
 
 export async function setBackend(name: string | undefined): Promise<string> {

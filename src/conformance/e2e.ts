@@ -5,10 +5,11 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Runtime } from '../runtime/init.js';
 import { computeCamSync, type CamResult } from '../compute.js';
-import { findMethodName, isCamMethod, type AnyMethodName } from '../methods/registry.js';
+import { findMethod, isCamMethod, METHODS } from '../methods/registry.js';
+import type { CamMethod, MethodDescriptor } from '../methods/types.js';
 import { deprocessImage, guidedGradCamSync } from '../methods/guided.js';
 import { createAdapter } from '../capture/adapter.js';
-import { ablationCam, scoreCam } from '../capture/perturbation.js';
+import { ablationPlan, maskPlan } from '../capture/perturbation.js';
 import { guidedBackprop } from '../capture/guided.js';
 import { f32, inputSize, type GoldenArray, type GoldenCase, type GoldenFile } from './golden.js';
 import { absErr, relErr, type CheckLine } from './runner.js';
@@ -28,7 +29,8 @@ export const E2E_TOLERANCES = {
 
 export interface E2EOptions {
   backend: string;
-  methods?: readonly AnyMethodName[];
+  /** Only these methods (default: every method in the case). */
+  methods?: readonly MethodDescriptor[];
   runtime: Runtime;
 }
 
@@ -71,7 +73,6 @@ async function useBackend(backend: string): Promise<void> {
   await tf.ready();
 }
 
-const GRADIENT_METHODS = new Set<AnyMethodName>(['GradCAM', 'HiResCAM', 'GradCAMElementWise', 'GradCAMPlusPlus', 'XGradCAM', 'LayerCAM', 'EigenCAM', 'EigenGradCAM']);
 
 /** Every end-to-end check of one case, in a fixed order. */
 export async function* e2eChecks(file: GoldenFile, c: GoldenCase, opts: E2EOptions): AsyncGenerator<CheckLine> {
@@ -95,7 +96,7 @@ export async function* e2eChecks(file: GoldenFile, c: GoldenCase, opts: E2EOptio
     yield fail('-', 'logits', E2E_TOLERANCES.logits, e);
     return;
   }
-  const wanted = (name: AnyMethodName) => !opts.methods || opts.methods.includes(name);
+  const wanted = (m: MethodDescriptor) => !opts.methods || opts.methods.includes(m);
   const adapter = createAdapter(model);
   const x = tf.tensor4d(image.values, image.shape as [number, number, number, number]);
   const size = inputSize(file, c);
@@ -121,26 +122,27 @@ export async function* e2eChecks(file: GoldenFile, c: GoldenCase, opts: E2EOptio
       if (c.gradients) yield check('-', 'gradients', relErr(G, f32(c.gradients)!), E2E_TOLERANCES.gradients);
     }
     const shape = c.activations.shape;
-    let gradcamMap: Float32Array | null = null;
+    const camOf = (m: CamMethod): CamResult =>
+      computeCamSync(opts.runtime, m, { activations: { data: A!, shape }, gradients: { data: G!, shape }, inputSize: size });
 
     for (const [key, ref] of Object.entries(c.methods)) {
-      const name = findMethodName(key);
-      if (!name || !ref || !ref.grayscale_cam) continue;
+      const m = findMethod(key);
+      if (!m || !ref || !ref.grayscale_cam || !wanted(m)) continue;
       const gref = f32(ref.grayscale_cam)!;
       const extra = (ref.extra && !Array.isArray(ref.extra) ? ref.extra : {}) as Record<string, unknown>;
-      if (GRADIENT_METHODS.has(name)) {
-        if (!A || !G || !isCamMethod(name)) continue;
+      const plan = m.explain;
+      const bs = typeof extra.batch_size === 'number' ? extra.batch_size : undefined;
+      if (plan.via === 'layer') {
+        if (!A || !G || !isCamMethod(m)) continue;
         let r: CamResult;
         try {
-          r = computeCamSync(opts.runtime, name, { activations: { data: A, shape }, gradients: { data: G, shape }, inputSize: size });
+          r = camOf(m);
         } catch (e) {
-          if (wanted(name)) yield fail(key, 'grayscale_cam', E2E_TOLERANCES.grayscale_cam, e);
+          yield fail(key, 'grayscale_cam', E2E_TOLERANCES.grayscale_cam, e);
           continue;
         }
-        if (name === 'GradCAM') gradcamMap = r.map;
-        if (!wanted(name)) continue;
         let target: Float32Array | null = gref;
-        if (name === 'EigenCAM' || name === 'EigenGradCAM') {
+        if (m.signArbitrary) {
           // The principal component's sign is arbitrary: compare with the reference of the same sign.
           const low = ref.cam_lowres ? f32(ref.cam_lowres)! : null;
           let dot = 0;
@@ -149,16 +151,15 @@ export async function* e2eChecks(file: GoldenFile, c: GoldenCase, opts: E2EOptio
         }
         if (target) yield check(key, 'grayscale_cam', absErr(r.map, target), E2E_TOLERANCES.grayscale_cam);
         else yield skip(key, 'grayscale_cam', 'opposite sign and no extra.grayscale_cam_if_sign_flipped');
-      } else if (name === 'ScoreCAM' && wanted(name)) {
+      } else if (plan.via === 'masks') {
         try {
-          const bs = typeof extra.batch_size === 'number' ? extra.batch_size : undefined;
-          const r = await scoreCam(adapter, x, layer, { classIndex: cls, batchSize: bs, runtime: opts.runtime });
+          const r = await maskPlan(m, plan, adapter, x, layer, { classIndex: cls, batchSize: bs, runtime: opts.runtime });
           if (Array.isArray(extra.scores)) yield check(key, 'scores', relErr(r.scores, extra.scores as number[]), E2E_TOLERANCES.scores);
           yield check(key, 'grayscale_cam', absErr(r.map, gref), E2E_TOLERANCES.grayscale_cam);
         } catch (e) {
           yield fail(key, 'scores', E2E_TOLERANCES.scores, e);
         }
-      } else if (name === 'AblationCAM' && wanted(name)) {
+      } else if (plan.via === 'ablation') {
         const mode = extra.ablation_mode;
         if (mode !== undefined && mode !== 'zero') {
           const reason = `ablation_mode ${String(mode)}: the reference lowers the replacement by another 1e7 per batch row (a batch-size-dependent quirk camkit does not copy)`;
@@ -167,32 +168,35 @@ export async function* e2eChecks(file: GoldenFile, c: GoldenCase, opts: E2EOptio
           continue;
         }
         try {
-          const bs = typeof extra.batch_size === 'number' ? extra.batch_size : undefined;
-          const r = await ablationCam(adapter, x, layer, { classIndex: cls, batchSize: bs, runtime: opts.runtime });
+          const r = await ablationPlan(m, plan, adapter, x, layer, { classIndex: cls, batchSize: bs, runtime: opts.runtime });
           if (Array.isArray(extra.ablated_scores)) yield check(key, 'scores', relErr(r.scores, extra.ablated_scores as number[]), E2E_TOLERANCES.scores);
           yield check(key, 'grayscale_cam', absErr(r.map, gref), E2E_TOLERANCES.grayscale_cam);
         } catch (e) {
           yield fail(key, 'scores', E2E_TOLERANCES.scores, e);
         }
+      } else {
+        yield skip(key, '*', `no end-to-end check for ${m.name} yet`);
       }
     }
 
-    // Guided backprop (input gradient through guided ReLUs) and Guided Grad-CAM.
-    if (c.guided_backprop && (wanted('GuidedBackprop') || wanted('GuidedGradCAM'))) {
+    // Guided backprop (the schema's guided_backprop) and its fusion with a CAM (guided_gradcam).
+    const gbMethod = METHODS.find((m) => m.explain.via === 'input-gradient' && m.explain.guided);
+    const fusion = METHODS.find((m) => m.explain.via === 'guided-fusion');
+    if (c.guided_backprop && ((gbMethod && wanted(gbMethod)) || (fusion && wanted(fusion)))) {
       let gb: Float32Array | null = null;
       try {
         gb = (await guidedBackprop(adapter, x, { target: cls })).data;
       } catch (e) {
-        yield fail('GuidedBackprop', 'guided_backprop', E2E_TOLERANCES.guided_backprop, e);
+        yield fail(gbMethod?.name ?? '-', 'guided_backprop', E2E_TOLERANCES.guided_backprop, e);
       }
       if (gb) {
-        if (wanted('GuidedBackprop')) yield check('GuidedBackprop', 'guided_backprop', relErr(gb, f32(c.guided_backprop)!), E2E_TOLERANCES.guided_backprop);
-        if (wanted('GuidedGradCAM') && gradcamMap && c.guided_gradcam) {
+        if (gbMethod && wanted(gbMethod)) yield check(gbMethod.name, 'guided_backprop', relErr(gb, f32(c.guided_backprop)!), E2E_TOLERANCES.guided_backprop);
+        if (fusion && fusion.explain.via === 'guided-fusion' && wanted(fusion) && A && G && c.guided_gradcam) {
           const gbShape = c.guided_backprop.shape ?? [image.shape[1], image.shape[2], image.shape[3]];
-          const fused = guidedGradCamSync(opts.runtime, { data: gb, shape: gbShape }, gradcamMap);
-          yield check('GuidedGradCAM', 'guided_gradcam', relErr(fused, f32(c.guided_gradcam)!), E2E_TOLERANCES.guided_gradcam);
+          const fused = guidedGradCamSync(opts.runtime, { data: gb, shape: gbShape }, camOf(fusion.explain.base).map);
+          yield check(fusion.name, 'guided_gradcam', relErr(fused, f32(c.guided_gradcam)!), E2E_TOLERANCES.guided_gradcam);
           if (c.guided_gradcam_deprocessed_uint8) {
-            yield check('GuidedGradCAM', 'guided_gradcam_deprocessed_uint8', absErr(deprocessImage(fused), f32(c.guided_gradcam_deprocessed_uint8)!), E2E_TOLERANCES.guided_gradcam_deprocessed_uint8);
+            yield check(fusion.name, 'guided_gradcam_deprocessed_uint8', absErr(deprocessImage(fused), f32(c.guided_gradcam_deprocessed_uint8)!), E2E_TOLERANCES.guided_gradcam_deprocessed_uint8);
           }
         }
       }

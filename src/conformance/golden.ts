@@ -1,6 +1,7 @@
-// Reader for files of the golden schema ("gradcam-golden/1", see /work/shared/golden/README.md).
-// Any file of the schema works, not just the public one. Arrays stay as parsed JSON until a case
-// needs them, so a large file costs one parse and no up-front copies.
+// Reader for files of the golden schema ("gradcam-golden/1" and "gradcam-golden/2", see the golden
+// README): the one loader of the conformance runner and the tests. Any file of either schema works,
+// not just the public ones. Arrays stay as parsed JSON until a case needs them, so a large file costs
+// one parse and no up-front copies.
 import { FileError } from '../errors.js';
 
 export interface GoldenArray {
@@ -14,30 +15,91 @@ export interface GoldenMethodRef {
   cam_lowres?: GoldenArray | null;
   grayscale_cam?: GoldenArray | null;
   extra?: Record<string, unknown> | unknown[] | null;
+  weights_source?: string;
+  cam_lowres_relu_max?: number;
+  cam_lowres_relu_min?: number;
+  cam_lowres_scaled?: GoldenArray | null;
+  upsampled_min?: number;
+  upsampled_max?: number;
+  checks?: Record<string, unknown>;
+  all_zero?: boolean;
+  precision_sensitive?: boolean;
+  grayscale_max?: number;
+  target_used?: unknown;
+}
+
+/** v2: a target other than the case's class logit, with its own gradients and method references. */
+export interface GoldenTargetRef {
+  target?: string;
+  value?: number;
+  /** `{equals: "case.gradients" | "-case.gradients (bitwise)"}` when they equal the case's (negated). */
+  gradients?: (GoldenArray & { shape: number[] }) | { equals: string } | null;
+  methods?: Record<string, GoldenMethodRef> | null;
   [k: string]: unknown;
 }
 
 export interface GoldenCase {
   id: string;
+  model?: string;
+  image?: string;
+  target_layer?: string;
   target_class?: number;
+  logits?: number[];
+  /** v2: 'classification' | 'segmentation'. */
+  task?: string;
+  /** v2: 'cnn' | 'vit'. */
+  architecture?: string;
+  /** v2: the target's definition (type, category, mask…). */
+  target?: Record<string, unknown>;
   activations: GoldenArray & { shape: number[] };
   gradients?: (GoldenArray & { shape: number[] }) | null;
   methods: Record<string, GoldenMethodRef>;
+  /** v2: other targets of the same case. */
+  targets?: Record<string, GoldenTargetRef> | null;
   guided_backprop?: GoldenArray | null;
   guided_gradcam?: GoldenArray | null;
   guided_gradcam_deprocessed_uint8?: GoldenArray | null;
+  class_selector?: string;
+  target_class_rank?: number;
+  /** v2 segmentation: the model output [1, h, w, classes]. */
+  output?: GoldenArray & { shape: number[] };
+  /** v2 ViT: pytorch-grad-cam's reshape_transform parameters. */
+  reshape_transform?: { drop_tokens?: number[]; height?: number; width?: number; rule?: string };
+  token_activations?: GoldenArray & { shape: number[] };
+  token_gradients?: GoldenArray & { shape: number[] };
+  attention_probs?: ({ block: number; layout?: string; shape: number[]; values: number[] } | null)[] | null;
+}
+
+export interface GoldenModel {
+  kind?: string;
+  task?: string;
+  architecture?: string;
+  input_shape?: number[];
+  output_layer?: string;
+  tfjs_model_topology?: object | null;
+  /** v2 ViT: the documented forward pass. */
+  forward?: Record<string, unknown>;
+  weights?: { name: string; shape: number[]; values: number[]; [k: string]: unknown }[];
+  [k: string]: unknown;
+}
+
+export interface GoldenImage {
+  pixels: GoldenArray & { shape: number[] };
+  objects?: { kind?: string; class_index: number; cy: number; cx: number; size: number; [k: string]: unknown }[];
   [k: string]: unknown;
 }
 
 export interface GoldenFile {
   schema: string;
-  meta?: { input_hw?: [number, number]; [k: string]: unknown };
-  models?: Record<string, unknown>;
-  images?: Record<string, unknown>;
+  meta?: { input_hw?: [number, number]; class_names?: string[]; seg_class_names?: string[]; [k: string]: unknown };
+  models?: Record<string, GoldenModel>;
+  images?: Record<string, GoldenImage>;
   cases: GoldenCase[];
 }
 
-export const GOLDEN_SCHEMA = 'gradcam-golden/1';
+/** The schemas this reader takes: v2 adds tasks, architectures, targets and methods to v1's layout. */
+export const GOLDEN_SCHEMAS = ['gradcam-golden/1', 'gradcam-golden/2'] as const;
+export const GOLDEN_SCHEMA = GOLDEN_SCHEMAS[0];
 
 const bad = (msg: string) => new FileError('E_FILE', msg);
 
@@ -50,7 +112,7 @@ export function parseGolden(text: string, name = 'golden file'): GoldenFile {
     throw bad(`${name} is not valid JSON: ${(e as Error).message}`);
   }
   if (!g || typeof g !== 'object') throw bad(`${name} is not a JSON object.`);
-  if (g.schema !== GOLDEN_SCHEMA) throw bad(`${name} has schema ${JSON.stringify(g.schema)}, expected "${GOLDEN_SCHEMA}".`);
+  if (!(GOLDEN_SCHEMAS as readonly string[]).includes(g.schema)) throw bad(`${name} has schema ${JSON.stringify(g.schema)}, expected one of ${GOLDEN_SCHEMAS.map((x) => `"${x}"`).join(', ')}.`);
   if (!Array.isArray(g.cases)) throw bad(`${name} has no cases array.`);
   g.cases.forEach((c, i) => checkCase(c, i, name));
   return g;

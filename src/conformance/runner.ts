@@ -6,7 +6,8 @@
 import { CamkitError, NameError } from '../errors.js';
 import type { Runtime } from '../runtime/init.js';
 import { camSample, computeCamSync, type CamArrays, type CamResult } from '../compute.js';
-import { findMethodName, isCamMethod, methodName, METHOD_NAMES, type AnyMethodName } from '../methods/registry.js';
+import { findMethod, isCamMethod, methodDescriptor, METHODS, METHOD_NAMES } from '../methods/registry.js';
+import type { MethodDescriptor } from '../methods/types.js';
 import { deprocessImage, guidedGradCamSync } from '../methods/guided.js';
 import { f32, inputSize, type GoldenCase, type GoldenFile, type GoldenMethodRef } from './golden.js';
 import { CONFORMANCE_TOLERANCES as TOL } from './tolerances.js';
@@ -34,7 +35,7 @@ export interface ConformanceOptions {
 
 /** The contract of ./e2e.ts (written separately). */
 export interface E2EModule {
-  e2eChecks(file: GoldenFile, caseObj: GoldenCase, opts: { backend: string; methods?: readonly AnyMethodName[]; runtime: Runtime }): AsyncIterable<CheckLine>;
+  e2eChecks(file: GoldenFile, caseObj: GoldenCase, opts: { backend: string; methods?: readonly MethodDescriptor[]; runtime: Runtime }): AsyncIterable<CheckLine>;
 }
 
 export const BACKENDS = ['cpu', 'wasm'] as const;
@@ -80,11 +81,9 @@ const check = (c: GoldenCase, method: string, quantity: string, err: number, tol
 });
 const skip = (c: GoldenCase, method: string, quantity: string, reason: string): CheckLine => ({ status: 'SKIP', caseId: c.id, method, quantity, reason });
 
-const EIGEN = new Set<AnyMethodName>(['EigenCAM', 'EigenGradCAM']);
-
-/** Canonical method names for --methods; NameError on an unknown one. */
-export function resolveMethods(names: readonly string[]): AnyMethodName[] {
-  return names.map((n) => methodName(n.trim()));
+/** The methods named by --methods; NameError on an unknown one. */
+export function resolveMethods(names: readonly string[]): MethodDescriptor[] {
+  return names.map((n) => methodDescriptor(n.trim()));
 }
 
 /** Runs every check of the file and yields its lines in order. */
@@ -120,40 +119,48 @@ async function loadE2E(backend: string): Promise<E2EModule> {
   return mod as E2EModule;
 }
 
-/** The (file key, canonical name) pairs to check in one case. */
+/** The (file key, method) pairs to check in one case. */
 interface MethodRow {
   key: string | null;
-  name: AnyMethodName | null;
+  m: MethodDescriptor | null;
   label: string;
 }
 
-function methodsOf(c: GoldenCase, wanted?: AnyMethodName[]): MethodRow[] {
-  const inFile: MethodRow[] = Object.keys(c.methods).map((key) => ({ key, name: findMethodName(key), label: key }));
-  const guided: MethodRow[] = c.guided_gradcam != null ? [{ key: null, name: 'GuidedGradCAM', label: 'GuidedGradCAM' }] : [];
+// The schema stores guided backprop and its fusion with a CAM outside `methods`.
+const guidedFusion = () => METHODS.find((m) => m.explain.via === 'guided-fusion');
+const inputGradient = () => METHODS.find((m) => m.explain.via === 'input-gradient');
+
+function methodsOf(c: GoldenCase, wanted?: MethodDescriptor[]): MethodRow[] {
+  const inFile: MethodRow[] = Object.keys(c.methods).map((key) => ({ key, m: findMethod(key), label: key }));
+  const f = guidedFusion();
+  const guided: MethodRow[] = c.guided_gradcam != null && f ? [{ key: null, m: f, label: f.name }] : [];
   if (!wanted) return [...inFile, ...guided];
-  return wanted.flatMap((name): MethodRow[] => {
-    if (name === 'GuidedGradCAM') return guided;
-    if (name === 'GuidedBackprop') return [{ key: null, name, label: name }];
-    const hit = inFile.find((m) => m.name === name);
-    return [hit ?? { key: null, name, label: name }];
+  return wanted.flatMap((m): MethodRow[] => {
+    if (m === f) return guided;
+    const hit = inFile.find((r) => r.m === m);
+    return [hit ?? { key: null, m, label: m.name }];
   });
 }
 
-function* caseChecks(g: GoldenFile, c: GoldenCase, rt: Runtime, wanted?: AnyMethodName[]): Generator<CheckLine> {
+function* caseChecks(g: GoldenFile, c: GoldenCase, rt: Runtime, wanted?: MethodDescriptor[]): Generator<CheckLine> {
   const A = f32(c.activations)!;
   const G = c.gradients ? f32(c.gradients) : null;
   const size = inputSize(g, c);
-  for (const { key, name, label } of methodsOf(c, wanted)) {
-    if (name === 'GuidedGradCAM') {
-      yield* guidedChecks(c, rt);
+  for (const { key, m, label } of methodsOf(c, wanted)) {
+    if (m && m === guidedFusion()) {
+      yield* guidedChecks(c, rt, m);
       continue;
     }
-    if (name === 'GuidedBackprop') {
+    if (m && m === inputGradient()) {
       yield skip(c, label, 'guided_backprop', 'needs the model: run with --backend');
       continue;
     }
-    if (name === null || !isCamMethod(name)) {
+    if (m === null) {
       yield skip(c, label, '*', 'method not supported by camkit');
+      continue;
+    }
+    if (!isCamMethod(m)) {
+      yield skip(c, label, '*', `${m.name} is computed from a model only: run with --backend`);
       continue;
     }
     if (key === null) {
@@ -168,48 +175,50 @@ function* caseChecks(g: GoldenFile, c: GoldenCase, rt: Runtime, wanted?: AnyMeth
     const arrays: CamArrays = { activations: { data: A, shape: c.activations.shape }, inputSize: refSize(ref) ?? size };
     if (G) arrays.gradients = { data: G, shape: c.gradients!.shape };
     const extra = (ref.extra && !Array.isArray(ref.extra) ? ref.extra : {}) as Record<string, unknown>;
-    if (name === 'ScoreCAM') {
-      if (!Array.isArray(extra.scores)) {
-        yield skip(c, label, '*', 'no stored extra.scores');
-        continue;
-      }
-      arrays.scores = extra.scores as number[];
-    }
-    if (name === 'AblationCAM') {
+    // The schema's stored inputs for each need: masked scores (extra.scores) or ablated scores
+    // (extra.ablated_scores with extra.original_score), the model's dense kernel for CAM.
+    const needs = new Set(m.needs);
+    if (needs.has('scores') && needs.has('originalScore')) {
       if (!Array.isArray(extra.ablated_scores) || typeof extra.original_score !== 'number') {
         yield skip(c, label, '*', 'no stored extra.ablated_scores / original_score');
         continue;
       }
       arrays.scores = extra.ablated_scores as number[];
       arrays.originalScore = extra.original_score;
+    } else if (needs.has('scores')) {
+      if (!Array.isArray(extra.scores)) {
+        yield skip(c, label, '*', 'no stored extra.scores');
+        continue;
+      }
+      arrays.scores = extra.scores as number[];
     }
-    if (name === 'CAM') {
+    if (needs.has('classifierWeights')) {
       const cw = classifierFor(g, c);
       if (!cw) {
-        yield skip(c, label, '*', 'no dense kernel [C, classes] in the model to take CAM weights from');
+        yield skip(c, label, '*', 'no dense kernel [C, classes] in the model to take classifier weights from');
         continue;
       }
       arrays.classifierWeights = cw;
       arrays.classIndex = c.target_class ?? 0;
     }
-    if ((name !== 'EigenCAM' && name !== 'ScoreCAM' && name !== 'AblationCAM' && name !== 'CAM') && !G) {
+    if (needs.has('gradients') && !G) {
       yield skip(c, label, '*', 'no stored gradients');
       continue;
     }
     let r: CamResult;
     try {
-      r = computeCamSync(rt, name, arrays);
+      r = computeCamSync(rt, m, arrays);
     } catch (e) {
       // The case's data cannot be computed on (NaN, bad shapes): every quantity of it fails.
       const msg = e instanceof CamkitError ? e.code : 'error';
       for (const q of ['weights', 'cam_lowres', 'grayscale_cam'] as const) {
-        if (q === 'weights' ? ref.weights != null : ref[q] != null) yield { ...check(c, label, q, Infinity, tolFor(name, q)), reason: msg };
+        if (q === 'weights' ? ref.weights != null : ref[q] != null) yield { ...check(c, label, q, Infinity, tolFor(m, q)), reason: msg };
       }
       continue;
     }
     // References describe batch index 0 (the library returns that map); compare image 0 of a batch.
     if (r.n > 1) r = { ...r, n: 1, ...camSample(r, 0) };
-    yield* compare(c, label, name, ref, r, extra);
+    yield* compare(c, label, m, ref, r, extra);
   }
 }
 
@@ -218,24 +227,24 @@ function refSize(ref: GoldenMethodRef): [number, number] | undefined {
   return Array.isArray(s) && s.length === 2 ? [s[0], s[1]] : undefined;
 }
 
-function tolFor(name: AnyMethodName, q: 'weights' | 'cam_lowres' | 'grayscale_cam'): number {
-  if (q === 'cam_lowres' && EIGEN.has(name)) return TOL.eigen_cam_lowres;
+function tolFor(m: MethodDescriptor, q: 'weights' | 'cam_lowres' | 'grayscale_cam'): number {
+  if (q === 'cam_lowres' && m.signArbitrary) return TOL.eigen_cam_lowres;
   return TOL[q];
 }
 
-function* compare(c: GoldenCase, label: string, name: AnyMethodName, ref: GoldenMethodRef, r: CamResult, extra: Record<string, unknown>): Generator<CheckLine> {
+function* compare(c: GoldenCase, label: string, m: MethodDescriptor, ref: GoldenMethodRef, r: CamResult, extra: Record<string, unknown>): Generator<CheckLine> {
   if (ref.weights != null) {
     yield check(c, label, 'weights', r.weights ? relErr(r.weights, f32(ref.weights)!) : Infinity, TOL.weights);
   }
   const lowRef = ref.cam_lowres ? f32(ref.cam_lowres)! : null;
   let sign = 1;
-  if (EIGEN.has(name) && lowRef) {
+  if (m.signArbitrary && lowRef) {
     // The principal component's sign is arbitrary: align with the reference, then compare.
     let dot = 0;
     for (let i = 0; i < Math.min(lowRef.length, r.lowres.length); i++) dot += r.lowres[i] * lowRef[i];
     sign = dot < 0 ? -1 : 1;
   }
-  if (lowRef) yield check(c, label, 'cam_lowres', relErr(r.lowres, lowRef, sign), tolFor(name, 'cam_lowres'));
+  if (lowRef) yield check(c, label, 'cam_lowres', relErr(r.lowres, lowRef, sign), tolFor(m, 'cam_lowres'));
   if (ref.grayscale_cam != null) {
     let gref: Float32Array | null = f32(ref.grayscale_cam);
     if (sign < 0) {
@@ -247,12 +256,13 @@ function* compare(c: GoldenCase, label: string, name: AnyMethodName, ref: Golden
   }
 }
 
-function* guidedChecks(c: GoldenCase, rt: Runtime): Generator<CheckLine> {
-  const label = 'GuidedGradCAM';
+function* guidedChecks(c: GoldenCase, rt: Runtime, fusion: MethodDescriptor): Generator<CheckLine> {
+  const label = fusion.name;
   const gb = c.guided_backprop;
-  const camRef = c.methods.GradCAM?.grayscale_cam ?? Object.entries(c.methods).find(([k]) => findMethodName(k) === 'GradCAM')?.[1]?.grayscale_cam;
+  const base = fusion.explain.via === 'guided-fusion' ? fusion.explain.base : null;
+  const camRef = Object.entries(c.methods).find(([k]) => base !== null && findMethod(k) === base)?.[1]?.grayscale_cam;
   if (!gb || !camRef) {
-    yield skip(c, label, 'guided_gradcam', !gb ? 'no stored guided_backprop' : 'no stored GradCAM grayscale_cam');
+    yield skip(c, label, 'guided_gradcam', !gb ? 'no stored guided_backprop' : `no stored ${base?.name} grayscale_cam`);
     return;
   }
   let fused: Float32Array;

@@ -3,7 +3,7 @@
 // power iteration to a tolerance (σ1/σ2 can be close to 1). The sign of a principal component is
 // arbitrary; the kernel's documented sign rule fixes it, and the reference library's sign is not
 // reproducible (golden README §7), so comparisons align signs first.
-import type { CamMethod, MethodDims, MethodBuffers, MethodParams } from './types.js';
+import type { CamKernels, CamMethod, MethodBuffers, MethodDims, MethodParams } from './types.js';
 import type { Runtime } from '../runtime/init.js';
 
 function runEigen(rt: Runtime, d: MethodDims, b: MethodBuffers, p: MethodParams, useGrad: boolean) {
@@ -20,20 +20,32 @@ function runEigen(rt: Runtime, d: MethodDims, b: MethodBuffers, p: MethodParams,
   return { iterations };
 }
 
-export const eigencam: CamMethod = {
-  name: 'EigenCAM',
-  needsGradients: false,
+const eigenKernels = (useGrad: boolean): CamKernels => ({
   hasWeights: false,
-  needs: [],
   scratch: (d) => [d.hw * d.c, d.c],
-  run: (rt, d, b, p) => runEigen(rt, d, b, p, false),
+  run: (rt, d, b, p) => runEigen(rt, d, b, p, useGrad),
+});
+
+export const EigenCAM: CamMethod = {
+  name: 'EigenCAM',
+  aliases: ['Eigen-CAM'],
+  kind: 'activation',
+  needs: ['activations'],
+  summary: 'First principal component of the activations (class-agnostic).',
+  paper: 'Muhammad & Yeasin 2020',
+  explain: { via: 'layer', capture: 'activations' },
+  cam: eigenKernels(false),
+  signArbitrary: true,
 };
 
-export const eigengradcam: CamMethod = {
+export const EigenGradCAM: CamMethod = {
   name: 'EigenGradCAM',
-  needsGradients: true,
-  hasWeights: false,
-  needs: [],
-  scratch: (d) => [d.hw * d.c, d.c],
-  run: (rt, d, b, p) => runEigen(rt, d, b, p, true),
+  aliases: [],
+  kind: 'gradient',
+  needs: ['activations', 'gradients'],
+  summary: 'First principal component of gradient × activation (class-specific Eigen-CAM).',
+  paper: 'pytorch-grad-cam (Gildenblat et al. 2021)',
+  explain: { via: 'layer', capture: 'gradients' },
+  cam: eigenKernels(true),
+  signArbitrary: true,
 };

@@ -1,7 +1,10 @@
-// The method ABI. A method turns arena views of activations (and gradients, classifier weights or
-// stored scores) into per-channel weights (when it has them) and the raw low-resolution map, before
-// any ReLU. It only calls kernels and never allocates: computeCamSync plans every buffer, including
-// the scratch each method declares, in one arena take.
+// The method ABI. A method is one descriptor (its file in src/methods/, listed in ./registry.ts):
+// what it is called, what it needs, how explain() obtains those inputs from a model (`explain`), and,
+// when its inputs can be given as arrays, how computeCam turns them into a map (`cam`). The `cam` part
+// turns arena views of activations (and gradients, classifier weights or stored scores) into
+// per-channel weights (when it has them) and the raw low-resolution map, before any ReLU. It only
+// calls kernels and never allocates: computeCamSync plans every buffer, including the scratch each
+// method declares, in one arena take.
 import type { Runtime } from '../runtime/init.js';
 import type { F32 } from '../kernels/types.js';
 
@@ -46,27 +49,57 @@ export interface MethodParams {
   eigenTol: number;
 }
 
-export type MethodName =
-  | 'GradCAM'
-  | 'HiResCAM'
-  | 'GradCAMElementWise'
-  | 'GradCAMPlusPlus'
-  | 'XGradCAM'
-  | 'LayerCAM'
-  | 'EigenCAM'
-  | 'EigenGradCAM'
-  | 'ScoreCAM'
-  | 'AblationCAM'
-  | 'CAM';
+/** A method's canonical name (pytorch-grad-cam's class name where it has one). */
+export type MethodName = string;
 
-export interface CamMethod {
-  readonly name: MethodName;
-  /** Whether the method reads gradients (they are then required). */
-  readonly needsGradients: boolean;
+/**
+ * gradient: a map from a layer's activations and the target's gradients there;
+ * activation: from the activations alone (the target only picks what explain reports);
+ * perturbation: from the model's scores on perturbed inputs or activations;
+ * attribution: a map over the input pixels (input gradients or input occlusion).
+ */
+export type MethodKind = 'gradient' | 'activation' | 'perturbation' | 'attribution';
+
+/** The arrays a method reads (computeCam checks that each is given). */
+export type MethodNeed = 'activations' | 'gradients' | 'classifierWeights' | 'classIndex' | 'scores' | 'originalScore';
+
+/**
+ * How explain() computes a method from a model. `via` names the capture strategy (src/capture); the
+ * other fields are that strategy's parameters, so methods of one family differ only in data here.
+ */
+export type ExplainPlan =
+  /** Capture activations (and gradients) at the layer, then this method's `cam` in computeCamSync. */
+  | { readonly via: 'layer'; readonly capture: 'gradients' | 'activations' }
+  /** `base` at the layer, fused with guided backprop at the input (map × input gradient). */
+  | { readonly via: 'guided-fusion'; readonly base: CamMethod }
+  /** The input gradient of the target, with guided ReLU gradients when `guided`. */
+  | { readonly via: 'input-gradient'; readonly guided: boolean }
+  /**
+   * Score-CAM family: the target score of the input masked by each upsampled, normalised activation
+   * channel, turned into weights and a map by `weights` (default: this method) in computeCamSync. `samples` noisy masks (noise N(0, noiseStd)),
+   * or `samples` integration steps when `integrate`; `maxChannels`: only the channels of largest
+   * spatial standard deviation.
+   */
+  | {
+      readonly via: 'masks';
+      readonly weights?: CamMethod;
+      readonly upsampling: 'align-corners' | 'half-pixel';
+      readonly samples?: number;
+      readonly noiseStd?: number;
+      readonly integrate?: boolean;
+      readonly maxChannels?: number;
+    }
+  /** The target score with each channel of the layer ablated, weighted by `weights` (default: this method). */
+  | { readonly via: 'ablation'; readonly weights?: CamMethod }
+  /** Grad-CAM++ weights from the gradients of `samples` noisy inputs (N(0, noiseStd)), applied by `weights`. */
+  | { readonly via: 'noisy-gradients'; readonly weights: CamMethod; readonly samples: number; readonly noiseStd: number }
+  /** explain() cannot compute it; `reason` says what to do instead. */
+  | { readonly via: 'none'; readonly reason: string };
+
+/** The array-level part of a method: what computeCam runs. */
+export interface CamKernels {
   /** Whether the method produces per-channel weights. */
   readonly hasWeights: boolean;
-  /** What else the method needs, for error messages. */
-  readonly needs: readonly ('classifierWeights' | 'classIndex' | 'scores' | 'originalScore')[];
   /**
    * True when every NaN/±Inf in the activations or gradients provably reaches the low-resolution
    * map (a product or sum it enters cannot turn finite again, no ReLU or select inside the method),
@@ -84,6 +117,42 @@ export interface CamMethod {
   /** Fills `b.lowres` (and `b.weights`); returns extra facts (eigen iterations per image). */
   run(rt: Runtime, d: MethodDims, b: MethodBuffers, p: MethodParams): MethodExtra | void;
 }
+
+export interface MethodDescriptor {
+  /** Canonical name: pytorch-grad-cam's class name where the method is there. */
+  readonly name: MethodName;
+  /** Other accepted names; lookups ignore case, '-', '_', spaces, and read '++' as 'plusplus'. */
+  readonly aliases: readonly string[];
+  readonly kind: MethodKind;
+  /** The arrays it reads: computeCam requires each of them, explain() captures them. */
+  readonly needs: readonly MethodNeed[];
+  /** One line: what the map is. */
+  readonly summary: string;
+  /** The paper (authors year). */
+  readonly paper: string;
+  /** How explain() computes it. */
+  readonly explain: ExplainPlan;
+  /** The array-level computation; absent when only explain() can compute the method. */
+  readonly cam?: CamKernels;
+  /** The map's sign is arbitrary (a principal component): comparisons align signs first. */
+  readonly signArbitrary?: boolean;
+  /** 'map' (default): one heatmap per image; 'image': an attribution image with the input's channels (guided backprop). */
+  readonly output?: 'map' | 'image';
+  /** What the model must offer beyond a differentiable image input (checked before running). */
+  readonly requires?: readonly ModelRequirement[];
+}
+
+/**
+ * attention: the model exposes attention probabilities (token models);
+ * classifier: a dense classifier after global average pooling whose kernel can be read.
+ */
+export type ModelRequirement = 'attention' | 'classifier';
+
+/** What a model offers, as far as method requirements go (capture fills it in). */
+export type ModelCapabilities = Partial<Record<ModelRequirement, boolean>>;
+
+/** A method that computeCam can run from arrays. */
+export type CamMethod = MethodDescriptor & { readonly cam: CamKernels };
 
 export interface MethodExtra {
   /** Eigen methods: power iterations used per image. */

@@ -25,7 +25,7 @@ export interface MapLike {
 export type MapsInput = readonly MapLike[] | { map: Float32Array; n: number; width: number; height: number } | Float32Array | number[] | tf.Tensor;
 
 export interface ScoreOptions {
-  /** Default 'softmax' (the Grad-CAM++ paper and torchcam's benchmark work on class probabilities). */
+  /** Default 'softmax': Chattopadhay et al. (2018) and torchcam's benchmark work on class probabilities. */
   scores?: ScoreMode;
   /** Inputs per model call. Default 32. */
   batchSize?: number;

@@ -208,7 +208,8 @@ export class CamHeatmap extends Base {
   set loading(v: 'eager' | 'lazy') { this.setAttribute('loading', v); }
   get layer(): string { return this.getAttribute('layer') ?? ''; }
   set layer(v: string) { this.setAttribute('layer', v); }
-  get method(): string { return this.getAttribute('method') ?? 'GradCAM'; }
+  /** Live mode's method (a registry name or alias); null: the registry's default (camkit's DEFAULT_METHOD). */
+  get method(): string | null { return this.getAttribute('method'); }
   set method(v: string) { this.setAttribute('method', v); }
   get target(): number | undefined {
     const t = this.getAttribute('target');
@@ -350,7 +351,7 @@ export class CamHeatmap extends Base {
         tf,
         model: this.#modelObj ?? this.getAttribute('model'),
         image,
-        method: this.method,
+        method: this.method ?? undefined,
         layer: this.layer || undefined,
         target: this.target,
         signal,

@@ -33,7 +33,8 @@ export interface LiveOptions {
   tf: TfLike;
   model: unknown;
   image: RGBAImage;
-  method: string;
+  /** Default: the capture entry's default method. */
+  method?: string;
   layer?: string;
   target?: number;
   onProgress?: (p: { done: number; total: number }) => void;

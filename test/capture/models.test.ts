@@ -11,11 +11,13 @@ import { absErr, relErr } from '../helpers/flavors.js';
 import { BACKENDS, functionalModel, nestedModel, noLeak, randomInput, sequentialModel, useBackend } from '../helpers/tfmodels.js';
 import { tinyGraphModel } from '../helpers/tinygraph.js';
 import tol from '../tolerances.json';
+import { METHODS as REGISTRY } from '../../src/methods/registry.js';
 
-const METHODS = ['GradCAM', 'HiResCAM', 'GradCAMElementWise', 'GradCAMPlusPlus', 'XGradCAM', 'LayerCAM', 'EigenCAM', 'EigenGradCAM', 'GuidedGradCAM'] as const;
-// The perturbation methods, with few noise samples so the matrix stays fast (the conventions are
+// From the registry: every method captured at a layer (and its guided fusion), and every
+// perturbation method, run with few noise samples so the matrix stays fast (the conventions are
 // checked against the golden data in perturbation.test.ts).
-const PERTURBATION = ['ScoreCAM', 'FasterScoreCAM', 'SSCAM', 'ISCAM', 'AblationCAM', 'SmoothGradCAMpp'] as const;
+const METHODS = REGISTRY.filter((m) => m.explain.via === 'layer' || m.explain.via === 'guided-fusion').map((m) => m.name);
+const PERTURBATION = REGISTRY.filter((m) => ['masks', 'ablation', 'noisy-gradients'].includes(m.explain.via)).map((m) => m.name);
 
 interface Fixture {
   name: string;

@@ -302,7 +302,7 @@ describe('perturbation behaviour (cpu)', () => {
     for (const [model, layer, img, cls] of [['seq_s0', 'conv3', 'img0', 0], ['res_s1', 'block_out', 'img1', 1]] as const) {
       const ad = createAdapter(await goldenModel(g, model));
       const x = goldenImage(g, img);
-      const obj = g.images[img].objects[0];
+      const obj = g.images[img].objects![0];
       const o = { classIndex: cls, runtime: rt };
       const results: [string, PerturbationResult | { map: Float32Array }][] = [
         ['FasterScoreCAM', await fasterScoreCam(ad, x, layer, { ...o, maxN: 6 })],

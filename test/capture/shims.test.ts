@@ -164,13 +164,13 @@ describe('weight gradients, guided override, BatchNorm shim, errors (cpu)', () =
       [() => explain(m, x, { target: [0, 1, 2], batchSize: 1 }), 'E_TARGET', /3 target classes for a batch of 2/],
       [() => explain(m, x, { target: { rank: 0 } }), 'E_TARGET'],
       [() => explain(m, x, { method: 'ScoreCAM', target: { topK: 2 } }), 'E_TARGET', /one class per image/],
-      [() => explain(m, x, { method: 'GuidedGradCAM', size: [6, 8] }), 'E_SHAPE'],
-      [() => explain(m, x, { method: 'GuidedBackprop', augSmooth: true }), 'E_SHAPE'],
+      [() => explain(m, x, { method: 'GuidedGradCAM', size: [6, 8] }), 'E_OPTION'],
+      [() => explain(m, x, { method: 'GuidedBackprop', augSmooth: true }), 'E_OPTION'],
       [() => explain(m, x, { layer: 's_gap' }), 'E_MODEL', /4-D/],
       [() => explain(m, x3, {}), 'E_SHAPE'],
-      [() => explain(m, x, { batchSize: 0 }), 'E_SHAPE'],
+      [() => explain(m, x, { batchSize: 0 }), 'E_OPTION'],
       [() => createAdapter(m).capture(x, 's_conv3', (o) => o as tf.Scalar), 'E_SHAPE', /scalar/],
-      [() => explain(m, x, { layer: 's_conv1', layers: ['s_conv2'] }), 'E_SHAPE'],
+      [() => explain(m, x, { layer: 's_conv1', layers: ['s_conv2'] }), 'E_OPTION'],
       [() => explain({} as tf.LayersModel, x), 'E_MODEL'],
     ];
     for (const [fn, code, msg] of cases) {

@@ -7,6 +7,7 @@ import { f32 } from '../../src/conformance/golden.js';
 import { computeCamSync, type CamArrays } from '../../src/compute.js';
 import { fuseMaps, postBuffers, postProcess, resolvePost, type PostOptions } from '../../src/core/post.js';
 import { METHOD_NAMES, camMethods, methodName } from '../../src/methods/registry.js';
+import { NameError } from '../../src/errors.js';
 import type { Runtime } from '../../src/runtime/init.js';
 
 const g = loadGolden();
@@ -140,11 +141,10 @@ describe('method relations on golden data', async () => {
   });
 
   it('method names resolve case-insensitively, with suggestions for typos', () => {
-    expect(METHOD_NAMES.length).toBe(13);
     for (const n of METHOD_NAMES) expect(methodName(n.toUpperCase())).toBe(n);
     expect(methodName('grad-cam++')).toBe('GradCAMPlusPlus');
     expect(methodName('layer_cam')).toBe('LayerCAM');
     expect(() => methodName('EigenCAMM')).toThrow(/Did you mean 'EigenCAM'/);
-    expect(() => computeCamSync(rt, 'GuidedBackprop', golden('seq_s0/img0/conv3/c0'))).toThrow(/camkit\/capture/);
+    expect(() => computeCamSync(rt, 'GuidedBackprop', golden('seq_s0/img0/conv3/c0'))).toThrow(NameError);
   });
 });

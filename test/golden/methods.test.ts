@@ -10,9 +10,11 @@ import { computeCamSync, type CamArrays, type CamResult } from '../../src/comput
 import { deprocessImage, guidedGradCamSync } from '../../src/methods/guided.js';
 import type { Runtime } from '../../src/runtime/init.js';
 import type { GoldenCase } from '../../src/conformance/golden.js';
+import { CAM_METHODS, findMethod } from '../../src/methods/registry.js';
 
 const g = loadGolden();
-const GRADIENT = ['GradCAM', 'HiResCAM', 'GradCAMElementWise', 'GradCAMPlusPlus', 'XGradCAM', 'LayerCAM'] as const;
+// The registry's computeCam methods with a stored reference and a deterministic sign.
+const STORED = CAM_METHODS.filter((m) => !m.signArbitrary && g.cases.every((c) => c.methods[m.name])).map((m) => m.name);
 
 function arrays(c: GoldenCase, method: string): CamArrays {
   const x: CamArrays = {
@@ -21,11 +23,11 @@ function arrays(c: GoldenCase, method: string): CamArrays {
     inputSize: g.meta!.input_hw,
   };
   const e = c.methods[method]?.extra as Record<string, unknown> | undefined;
-  if (method === 'ScoreCAM') x.scores = e!.scores as number[];
-  if (method === 'AblationCAM') {
+  const needs = findMethod(method)!.needs;
+  if (needs.includes('originalScore')) {
     x.scores = e!.ablated_scores as number[];
     x.originalScore = e!.original_score as number;
-  }
+  } else if (needs.includes('scores')) x.scores = e!.scores as number[];
   return x;
 }
 
@@ -38,14 +40,15 @@ describe('golden parity (stored arrays → maps)', async () => {
 
   it('reads 20 public cases with every method', () => {
     expect(g.cases.length).toBe(20);
-    for (const c of g.cases) for (const m of [...GRADIENT, 'ScoreCAM', 'AblationCAM', 'EigenCAM', 'EigenGradCAM']) expect(c.methods[m]).toBeTruthy();
+    for (const c of g.cases) for (const m of Object.keys(c.methods)) expect(findMethod(m), m).not.toBeNull();
+    expect(STORED.length).toBeGreaterThanOrEqual(8);
   });
 
   for (const [flavor, rt] of Object.entries(rts)) {
     it(`${flavor}: gradient methods, ScoreCAM and AblationCAM (weights, cam_lowres, grayscale_cam)`, () => {
       let checked = 0;
       for (const c of g.cases) {
-        for (const m of [...GRADIENT, 'ScoreCAM', 'AblationCAM']) {
+        for (const m of STORED) {
           const ref = c.methods[m];
           const r = sample(rt, c, m);
           const where = `${c.id} ${m}`;
@@ -111,7 +114,7 @@ describe('golden parity (stored arrays → maps)', async () => {
 
   it('the three flavors agree (raw within 1e-5 of the largest magnitude, maps within 1e-4)', () => {
     for (const c of g.cases) {
-      for (const m of [...GRADIENT, 'ScoreCAM', 'AblationCAM', 'EigenCAM', 'EigenGradCAM']) {
+      for (const m of CAM_METHODS.filter((d) => c.methods[d.name]).map((d) => d.name)) {
         const [s, sc, js] = [rts.simd, rts.scalar, rts.js].map((rt) => sample(rt, c, m));
         for (const r of [s, sc]) {
           if (js.weights) expect(relErr(r.weights!, js.weights), `${c.id} ${m}`).toBeLessThanOrEqual(tol.kernel_raw_rel);

@@ -119,7 +119,7 @@ describe('computeCam: every bad input is refused before allocation', () => {
 
   it('methods that skip the input scan (propagatesNonFinite) still name every NaN/±Inf, also where a weight or activation is 0', async () => {
     const rt = await getRuntime();
-    const flagged = Object.values(camMethods).filter((m) => m.propagatesNonFinite).map((m) => m.name);
+    const flagged = Object.values(camMethods).filter((m) => m.cam.propagatesNonFinite).map((m) => m.name);
     expect(flagged.sort()).toEqual(['CAM', 'GradCAM', 'HiResCAM']);
     const [n, h, w, c] = [2, 3, 5, 7];
     const shape = [n, h, w, c], len = n * h * w * c;
@@ -197,7 +197,7 @@ describe('computeCam: every bad input is refused before allocation', () => {
     const e = (await rejects(() => computeCam('GradCam+', { activations: a, gradients: a }), NameError, 'E_UNKNOWN_NAME', /Unknown method 'GradCam\+'\. Did you mean 'GradCAM'/)) as NameError;
     expect(e.suggestions).toContain('GradCAM');
     await rejects(() => computeCam('GradCAM', { activations: a, gradients: a }, { resize: 'bicubik' as never }), NameError, 'E_UNKNOWN_NAME', /bicubik/);
-    await rejects(() => computeCam('GuidedBackprop', { activations: a, gradients: a }), InputError, 'E_UNKNOWN_NAME', /camkit\/capture/);
+    await rejects(() => computeCam('GuidedBackprop', { activations: a, gradients: a }), NameError, 'E_UNKNOWN_NAME', /explain\(\) from camkit\/capture/);
     a.dispose();
   });
 

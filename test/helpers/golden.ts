@@ -1,43 +1,34 @@
-// Reads the golden reference file (never copied into the repo) and rebuilds its models in tfjs.
+// The tests' one way to read the golden reference files (never copied into the repo): the conformance
+// runner's parser, cached per file, and the runner's model loader.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { loadModel } from '../../src/conformance/e2e.js';
+import { parseGolden, type GoldenArray, type GoldenCase as SchemaCase, type GoldenFile as SchemaFile, type GoldenMethodRef } from '../../src/conformance/golden.js';
 
-export const GOLDEN_PATH = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'shared', 'golden', 'golden-public.json');
+export type { GoldenArray } from '../../src/conformance/golden.js';
 
-export interface GoldenArray {
-  shape: number[];
-  values: number[];
-}
-export interface GoldenCase {
-  id: string;
-  model: string;
-  image: string;
-  target_layer: string;
-  target_class: number;
-  logits: number[];
-  activations: GoldenArray;
-  gradients: GoldenArray;
-  methods: Record<string, { weights: number[] | null; grayscale_cam: GoldenArray; cam_lowres: GoldenArray; extra?: Record<string, unknown> }>;
-  guided_backprop: GoldenArray | null;
-}
-export interface GoldenFile {
-  models: Record<string, { tfjs_model_topology: unknown; weights: { name: string; shape: number[]; values: number[] }[] }>;
-  images: Record<string, { pixels: GoldenArray; objects: { class_index: number; cy: number; cx: number; size: number }[] }>;
-  cases: GoldenCase[];
-}
+// The schema type with the fields every public case carries made required (a view, not a second schema).
+type Req<T, K extends keyof T> = Omit<T, K> & { [P in K]-?: NonNullable<T[P]> };
+export type GoldenMethod = Req<Omit<GoldenMethodRef, 'cam_lowres' | 'extra'>, 'grayscale_cam'> & { cam_lowres: GoldenArray & { shape: number[] }; extra?: Record<string, unknown> };
+export type GoldenCase = Req<Omit<SchemaCase, 'methods'>, 'model' | 'image' | 'target_layer' | 'target_class' | 'logits' | 'gradients'> & { methods: Record<string, GoldenMethod> };
+export type GoldenFile = Req<Omit<SchemaFile, 'cases'>, 'models' | 'images' | 'meta'> & { cases: GoldenCase[] };
 
-let cached: GoldenFile | null = null;
-export function loadGolden(): GoldenFile {
-  cached ??= JSON.parse(readFileSync(GOLDEN_PATH, 'utf8')) as GoldenFile;
-  return cached;
+const shared = (f: string) => fileURLToPath(new URL(`../../../shared/golden/${f}`, import.meta.url));
+export const GOLDEN_PATH = shared('golden-public.json');
+export const GOLDEN_V2_PATH = shared('golden-v2-public.json');
+
+const cache = new Map<string, GoldenFile>();
+/** A golden file (default: the v1 public set), parsed once per test file. */
+export function loadGolden(path: string = GOLDEN_PATH): GoldenFile {
+  let g = cache.get(path);
+  if (!g) cache.set(path, (g = parseGolden(readFileSync(path, 'utf8'), path) as GoldenFile));
+  return g;
 }
 
 /** The file's model rebuilt from its topology and weights, by the conformance runner's loader (cached per name and backend). */
 export function goldenModel(g: GoldenFile, name: string): Promise<tf.LayersModel> {
-  return loadModel(g as Parameters<typeof loadModel>[0], name, tf.getBackend());
+  return loadModel(g as SchemaFile, name, tf.getBackend());
 }
 
 export function goldenImage(g: GoldenFile, id: string): tf.Tensor4D {

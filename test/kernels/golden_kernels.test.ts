@@ -26,7 +26,7 @@ describe('golden: kernels on the stored activations and gradients', async () => 
     it(cs.id, () => {
       const [, h, w, c] = cs.activations.shape;
       const hw = h * w;
-      const [H, W] = cs.methods.GradCAM.grayscale_cam.shape;
+      const [H, W] = cs.methods.GradCAM.grayscale_cam.shape!;
       for (const rt of Object.values(rts)) {
         const k = rt.kernels;
         const what = (m: string) => `${rt.flavor} ${m}`;

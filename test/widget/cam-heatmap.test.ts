@@ -30,7 +30,7 @@ describe('<cam-heatmap> in happy-dom', () => {
 
   it('mirrors attributes to properties with defaults and clamping', () => {
     const el = make();
-    expect([el.src, el.alt, el.colormap, el.opacity, el.legend, el.loading, el.method, el.target, el.overlayStyle, el.gamma]).toEqual(['', '', 'jet', 0.5, false, 'eager', 'GradCAM', undefined, 'alpha', 1]);
+    expect([el.src, el.alt, el.colormap, el.opacity, el.legend, el.loading, el.method, el.target, el.overlayStyle, el.gamma]).toEqual(['', '', 'jet', 0.5, false, 'eager', null, undefined, 'alpha', 1]);
     el.setAttribute('opacity', '7');
     el.setAttribute('colormap', 'viridis');
     el.setAttribute('target', '3');

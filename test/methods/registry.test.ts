@@ -1,0 +1,115 @@
+// The method registry is the one list: every lookup, list and default derives from it, and no
+// method name is written out in quotes anywhere else in src/.
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { NameError } from '../../src/errors.js';
+import {
+  CAM_METHODS,
+  DEFAULT_METHOD,
+  METHODS,
+  METHOD_KINDS,
+  camMethods,
+  findMethod,
+  getMethod,
+  methodDescriptor,
+  methodKey,
+  unsupportedReason,
+} from '../../src/methods/registry.js';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+
+function tsFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((f) => {
+    const p = join(dir, f);
+    return statSync(p).isDirectory() ? tsFiles(p) : p.endsWith('.ts') ? [p] : [];
+  });
+}
+
+describe('method registry', () => {
+  it('names and aliases are unique and resolve to their descriptor, whatever the case and separators', () => {
+    const seen = new Map<string, string>();
+    for (const m of METHODS) {
+      expect(METHOD_KINDS).toContain(m.kind);
+      expect(m.summary.length).toBeGreaterThan(10);
+      expect(m.paper.length).toBeGreaterThan(3);
+      for (const n of [m.name, ...m.aliases]) {
+        const k = methodKey(n);
+        expect(seen.get(k) ?? m.name, `${n} names two methods`).toBe(m.name);
+        seen.set(k, m.name);
+        expect(findMethod(n)).toBe(m);
+        expect(findMethod(n.toUpperCase())).toBe(m);
+        expect(findMethod(n.toLowerCase().replace(/-/g, '_'))).toBe(m);
+      }
+    }
+    expect(METHODS).toContain(DEFAULT_METHOD);
+  });
+
+  it('unknown names are NameErrors with a suggestion; explain-only methods are NameErrors for computeCam', () => {
+    const e = (() => {
+      try {
+        methodDescriptor('GradCAMM');
+      } catch (err) {
+        return err;
+      }
+    })() as NameError;
+    expect(e).toBeInstanceOf(NameError);
+    expect(e.code).toBe('E_UNKNOWN_NAME');
+    expect(e.suggestions).toContain('GradCAM');
+    for (const m of METHODS) {
+      if (m.cam) expect(getMethod(m.name)).toBe(m);
+      else expect(() => getMethod(m.name)).toThrow(NameError);
+    }
+    expect(Object.keys(camMethods)).toEqual(CAM_METHODS.map((m) => m.name));
+  });
+
+  it('every method has a way through explain() or says why not; needs are consistent with the plan', () => {
+    for (const m of METHODS) {
+      const p = m.explain;
+      if (p.via === 'layer') {
+        expect(m.cam, `${m.name}: a layer method computes its own map`).toBeDefined();
+        expect(m.needs.includes('gradients')).toBe(p.capture === 'gradients');
+      }
+      if (p.via === 'none') expect(unsupportedReason(m)).toBe(p.reason);
+      if (m.cam) expect(m.needs).toContain('activations');
+    }
+  });
+
+  it('each method lives in its own file under src/methods and is listed in the registry', () => {
+    const registry = readFileSync(join(ROOT, 'src/methods/registry.ts'), 'utf8');
+    for (const m of METHODS) {
+      const file = tsFiles(join(ROOT, 'src/methods')).find((f) => new RegExp(`export const ${m.name}\\b`).test(readFileSync(f, 'utf8')));
+      expect(file, `${m.name} has no file exporting it`).toBeDefined();
+      expect(registry).toMatch(new RegExp(`^  ${m.name},$`, 'm'));
+    }
+  });
+
+  it('no method name or alias appears in quotes in src/**/*.ts outside src/methods (code, messages, comments)', () => {
+    const words = METHODS.flatMap((m) => [m.name, ...m.aliases]);
+    const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    // A name as a token (no letter or digit on either side, case-sensitive) anywhere inside a quoted span…
+    const inside = new RegExp(`(['"\`])[^'"\`\\n]*(?<![A-Za-z0-9])(${words.map(esc).join('|')})(?![A-Za-z0-9])[^'"\`\\n]*\\1`);
+    // …or a quoted string that is a name in any case ('gradcam').
+    const exact = new RegExp(`(['"\`])(${words.map(esc).join('|')})\\1`, 'i');
+    const hits: string[] = [];
+    for (const f of tsFiles(join(ROOT, 'src'))) {
+      const rel = relative(ROOT, f);
+      if (rel.startsWith('src/methods/')) continue;
+      readFileSync(f, 'utf8').split('\n').forEach((line, i) => {
+        const m = inside.exec(line) ?? exact.exec(line);
+        if (m) hits.push(`${rel}:${i + 1}: ${m[0]}`);
+      });
+    }
+    expect(hits).toEqual([]);
+  });
+
+  it('camkit explain --help lists exactly the registry methods', () => {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/camkit.ts'), 'explain', '--help'], { encoding: 'utf8', cwd: ROOT });
+    expect(r.status, r.stderr).toBe(0);
+    const line = r.stdout.split('\n').findIndex((l) => l.includes('--method'));
+    const list = r.stdout.split('\n')[line + 1].trim().split(', ').map((s) => s.replace(/ \(default\)$/, ''));
+    expect(list).toEqual(METHODS.map((m) => m.name));
+    expect(r.stdout).toContain(`${DEFAULT_METHOD.name} (default)`);
+  });
+});
