@@ -15,12 +15,12 @@ import { hadd64, promoteHigh } from "./inline/simd";
 // most the spectral radius, at least about |λmin|), whose dominant eigenpair is (λmax + σ, v). Returns
 // the iterations used in all (≤ 2·maxIter). λ = Σ out². Degenerate input (c = 0, hw = 1, constant
 // channels): all-zero map, 0. ±Inf in a: all-NaN map.
-// tmp (floats): v[2hw] w[2hw] rows[2hw] (f64), then X[hw·c], then Kc[hw·hw].
+// tmp (floats): v[2hw] w[2hw] rows[2hw] (f64), then X[2·hw·c] (f64), then Kc[hw·hw] (f32).
 export function kpca_sigmoid(out: usize, a: usize, tmp: usize, hw: i32, c: i32, maxIter: i32, tol: f64): i32 {
   if (hw <= 0) return 0;
   const vh = tmp, wh = tmp + (<usize>hw << 3), rows = tmp + (<usize>hw << 4);
   const x = tmp + <usize>hw * 24;
-  const K = x + (<usize>hw * <usize>c << 2);
+  const K = x + (<usize>hw * <usize>c << 3);
   if (c <= 0) {
     memory.fill(out, 0, <usize>hw << 2);
     return 0;
@@ -82,69 +82,117 @@ let rayleigh: f64 = 0;
 let converged = false;
 let normMax: f64 = 0;
 
-// x = a with NaN → 0, each channel centred (f64 mean, position order). False if a holds ±Inf.
+// x = a with NaN → 0, each channel centred (f64 mean, position order), rounded to f32 and kept as f64
+// (so the Gram products are exact and need no conversion). False if a holds ±Inf.
 function prepare(x: usize, a: usize, hw: i32, c: i32): bool {
   const len = hw * c;
   for (let i = 0; i < len; i++) {
-    const o = <usize>i << 2;
-    const v = load<f32>(a + o);
+    const v = load<f32>(a + (<usize>i << 2));
     if (abs<f32>(v) == Infinity) return false;
-    store<f32>(x + o, v != v ? 0 : v);
+    store<f64>(x + (<usize>i << 3), v != v ? 0 : <f64>v);
   }
-  const stride = <usize>c << 2;
+  const stride = <usize>c << 3;
   for (let k = 0; k < c; k++) {
     let s: f64 = 0;
-    let p = x + (<usize>k << 2);
+    let p = x + (<usize>k << 3);
     for (let i = 0; i < hw; i++) {
-      s += <f64>load<f32>(p);
+      s += load<f64>(p);
       p += stride;
     }
     s /= <f64>hw;
-    p = x + (<usize>k << 2);
+    p = x + (<usize>k << 3);
     for (let i = 0; i < hw; i++) {
-      store<f32>(p, <f32>(<f64>load<f32>(p) - s));
+      store<f64>(p, <f64><f32>(load<f64>(p) - s));
       p += stride;
     }
   }
   return true;
 }
 
-// K[i][j] = K[j][i] = f32(tanh(1 + x_i·x_j/c) − tanh(1)), dot products in f64 (exact f32 products).
+// K[i][j] = K[j][i] = f32(tanh(1 + x_i·x_j/c) − tanh(1)), dot products in f64, in 2×2 blocks of
+// (i, j) pairs so that every row loaded serves two products. The upper triangle is written row by row,
+// then mirrored tile by tile (writing the column as well cost a cache miss per element at 56×56 maps).
 function gram(K: usize, x: usize, hw: i32, c: i32): void {
-  const t1 = Math.tanh(1);
-  const inv = 1 / <f64>c;
-  const row = <usize>c << 2;
-  const krow = <usize>hw << 2;
-  for (let i = 0; i < hw; i++) {
+  const row = <usize>c << 3;
+  let i = 0;
+  for (; i + 2 <= hw; i += 2) {
+    const x0 = x + <usize>i * row, x1 = x0 + row;
+    let j = i;
+    for (; j + 2 <= hw; j += 2) {
+      const y0 = x + <usize>j * row;
+      block(K, x0, x1, y0, y0 + row, c, hw, i, j);
+    }
+    if (j < hw) {
+      const y = x + <usize>j * row;
+      put(K, hw, i, j, dot(x0, y, c), c);
+      put(K, hw, i + 1, j, dot(x1, y, c), c);
+    }
+  }
+  if (i < hw) {
     const xi = x + <usize>i * row;
-    for (let j = i; j < hw; j++) {
-      const v = <f32>(Math.tanh(1 + dot(xi, x + <usize>j * row, c) * inv) - t1);
-      store<f32>(K + <usize>i * krow + (<usize>j << 2), v);
-      store<f32>(K + <usize>j * krow + (<usize>i << 2), v);
+    put(K, hw, i, i, dot(xi, xi, c), c);
+  }
+  mirror(K, hw);
+}
+
+// Stores f32(tanh(1 + d/c) − tanh(1)) at (i, j), i ≤ j (the lower entry of a diagonal block too).
+@inline function put(K: usize, hw: i32, i: i32, j: i32, d: f64, c: i32): void {
+  store<f32>(K + ((<usize>i * <usize>hw + <usize>j) << 2), <f32>(Math.tanh(1 + d / <f64>c) - 0.7615941559557649));
+}
+
+// K[j][i] = K[i][j] for j > i, in 32×32 tiles.
+function mirror(K: usize, hw: i32): void {
+  const T = 32;
+  for (let bi = 0; bi < hw; bi += T) {
+    const ie = min(bi + T, hw);
+    for (let bj = bi; bj < hw; bj += T) {
+      const je = min(bj + T, hw);
+      for (let i = bi; i < ie; i++) {
+        for (let j = max(bj, i + 1); j < je; j++) {
+          store<f32>(K + ((<usize>j * <usize>hw + <usize>i) << 2), load<f32>(K + ((<usize>i * <usize>hw + <usize>j) << 2)));
+        }
+      }
     }
   }
 }
 
-// Σ_k x[k]·y[k] in f64.
-@inline function dot(x: usize, y: usize, c: i32): f64 {
+// The four products of rows (x0, x1) with rows (y0, y1).
+function block(K: usize, x0: usize, x1: usize, y0: usize, y1: usize, c: i32, hw: i32, i: i32, j: i32): void {
+  let k = 0;
+  let s00: f64 = 0, s01: f64 = 0, s10: f64 = 0, s11: f64 = 0;
+  if (ASC_FEATURE_SIMD) {
+    let a00 = f64x2.splat(0), a01 = f64x2.splat(0), a10 = f64x2.splat(0), a11 = f64x2.splat(0);
+    for (; k + 2 <= c; k += 2) {
+      const o = <usize>k << 3;
+      const u0 = v128.load(x0 + o), u1 = v128.load(x1 + o), w0 = v128.load(y0 + o), w1 = v128.load(y1 + o);
+      a00 = f64x2.add(a00, f64x2.mul(u0, w0));
+      a01 = f64x2.add(a01, f64x2.mul(u0, w1));
+      a10 = f64x2.add(a10, f64x2.mul(u1, w0));
+      a11 = f64x2.add(a11, f64x2.mul(u1, w1));
+    }
+    s00 = hadd64(a00); s01 = hadd64(a01); s10 = hadd64(a10); s11 = hadd64(a11);
+  }
+  for (; k < c; k++) {
+    const o = <usize>k << 3;
+    const u0 = load<f64>(x0 + o), u1 = load<f64>(x1 + o), w0 = load<f64>(y0 + o), w1 = load<f64>(y1 + o);
+    s00 += u0 * w0; s01 += u0 * w1; s10 += u1 * w0; s11 += u1 * w1;
+  }
+  put(K, hw, i, j, s00, c);
+  put(K, hw, i, j + 1, s01, c);
+  put(K, hw, i + 1, j, s10, c);
+  put(K, hw, i + 1, j + 1, s11, c);
+}
+
+// Σ_k x[k]·y[k] for two f64 rows.
+function dot(x: usize, y: usize, c: i32): f64 {
   let k = 0;
   let s: f64 = 0;
   if (ASC_FEATURE_SIMD) {
-    let a0 = f64x2.splat(0), a1 = f64x2.splat(0), a2 = f64x2.splat(0), a3 = f64x2.splat(0);
-    for (; k + 8 <= c; k += 8) {
-      const o = <usize>k << 2;
-      const u0 = v128.load(x + o), w0 = v128.load(y + o), u1 = v128.load(x + o, 16), w1 = v128.load(y + o, 16);
-      a0 = f64x2.add(a0, f64x2.mul(f64x2.promote_low_f32x4(u0), f64x2.promote_low_f32x4(w0)));
-      a1 = f64x2.add(a1, f64x2.mul(promoteHigh(u0), promoteHigh(w0)));
-      a2 = f64x2.add(a2, f64x2.mul(f64x2.promote_low_f32x4(u1), f64x2.promote_low_f32x4(w1)));
-      a3 = f64x2.add(a3, f64x2.mul(promoteHigh(u1), promoteHigh(w1)));
-    }
-    s = hadd64(f64x2.add(f64x2.add(a0, a1), f64x2.add(a2, a3)));
+    let a0 = f64x2.splat(0);
+    for (; k + 2 <= c; k += 2) a0 = f64x2.add(a0, f64x2.mul(v128.load(x + (<usize>k << 3)), v128.load(y + (<usize>k << 3))));
+    s = hadd64(a0);
   }
-  for (; k < c; k++) {
-    const o = <usize>k << 2;
-    s += <f64>load<f32>(x + o) * <f64>load<f32>(y + o);
-  }
+  for (; k < c; k++) s += load<f64>(x + (<usize>k << 3)) * load<f64>(y + (<usize>k << 3));
   return s;
 }
 

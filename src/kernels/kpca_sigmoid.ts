@@ -2,10 +2,10 @@ import { ptr, type F32, type KernelDescriptor, type WasmExports } from './types.
 
 /**
  * Scratch floats `kpca_sigmoid` needs in `tmp`: three f64 vectors of hw, the centred activations
- * [hw·c] and the centred kernel matrix [hw·hw] (f32). The matrix dominates: 4·hw² bytes (2.4 MB at
+ * [hw·c] (f64) and the centred kernel matrix [hw·hw] (f32). The matrix dominates: 4·hw² bytes (2.4 MB at
  * 28×28 positions, 39 MB at 56×56, 629 MB at 112×112, beyond the default memory ceiling).
  */
-export const kpcaSigmoidTmp = (hw: number, c: number): number => 6 * hw + hw * c + hw * hw;
+export const kpcaSigmoidTmp = (hw: number, c: number): number => 6 * hw + 2 * hw * c + hw * hw;
 
 /**
  * KPCA-CAM for ONE image: the first kernel principal component of the hw positions of NHWC activations
@@ -35,8 +35,8 @@ export function kpca_sigmoid(out: F32, a: F32, tmp: F32, hw: number, c: number, 
     out.fill(0, 0, hw);
     return 0;
   }
-  const x = tmp.subarray(6 * hw, 6 * hw + hw * c);
-  const K = tmp.subarray(6 * hw + hw * c, 6 * hw + hw * c + hw * hw);
+  const x = new Float32Array(hw * c);
+  const K = tmp.subarray(6 * hw + 2 * hw * c, 6 * hw + 2 * hw * c + hw * hw);
   const len = hw * c;
   for (let i = 0; i < len; i++) {
     if (Math.abs(a[i]) === Infinity) {

@@ -194,8 +194,8 @@ describe('kpca_sigmoid', async () => {
     const rs = runFlavors(rts, [hw, hw * c, kpcaSigmoidTmp(hw, c)], [null, a, null], (k, [o, av, t]) => k.kpca_sigmoid(o, av, t, hw, c, MAX_ITER, TOL));
     for (const r of rs.slice(0, 2)) expect(relErr(r.views[0], rs[2].views[0]), r.flavor).toBeLessThanOrEqual(tol.kernel_raw_rel);
     for (const r of rs) {
-      // Kc is left in the scratch after 6·hw + hw·c floats: check Kc·m = λ·m with λ = |m|².
-      const K = r.views[2].subarray(6 * hw + hw * c);
+      // Kc is left in the scratch after 6·hw + 2·hw·c floats: check Kc·m = λ·m with λ = |m|².
+      const K = r.views[2].subarray(6 * hw + 2 * hw * c);
       const m = r.views[0];
       const lambda = m.reduce((s, v) => s + v * v, 0);
       let res = 0;
