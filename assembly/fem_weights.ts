@@ -18,59 +18,13 @@ export function fem_weights(w: usize, th: usize, a: usize, n: i32, hw: i32, c: i
     const off = <usize>b * <usize>c << 2;
     let k = 0;
     if (ASC_FEATURE_SIMD) {
-      for (; k + 8 <= c; k += 8) block8(w + off, th + off, ab, hw, c, k, kSigma);
       for (; k + 4 <= c; k += 4) block4(w + off, th + off, ab, hw, c, k, kSigma);
     }
     for (; k < c; k++) one(w + off, th + off, ab, hw, c, k, kSigma);
   }
 }
 
-// Eight channels per walk down the rows (32 bytes of each row), four f64x2 accumulators per pass.
-function block8(w: usize, th: usize, a: usize, hw: i32, c: i32, k: i32, kSigma: f64): void {
-  const stride = <usize>c << 2;
-  const o = <usize>k << 2;
-  let s0 = f64x2.splat(0), s1 = f64x2.splat(0), s2 = f64x2.splat(0), s3 = f64x2.splat(0);
-  let p = a + o;
-  for (let i = 0; i < hw; i++) {
-    const v0 = v128.load(p), v1 = v128.load(p, 16);
-    s0 = f64x2.add(s0, f64x2.promote_low_f32x4(v0));
-    s1 = f64x2.add(s1, promoteHigh(v0));
-    s2 = f64x2.add(s2, f64x2.promote_low_f32x4(v1));
-    s3 = f64x2.add(s3, promoteHigh(v1));
-    p += stride;
-  }
-  const nn = f64x2.splat(<f64>hw);
-  const m0 = f64x2.div(s0, nn), m1 = f64x2.div(s1, nn), m2 = f64x2.div(s2, nn), m3 = f64x2.div(s3, nn);
-  let q0 = f64x2.splat(0), q1 = f64x2.splat(0), q2 = f64x2.splat(0), q3 = f64x2.splat(0);
-  p = a + o;
-  for (let i = 0; i < hw; i++) {
-    const v0 = v128.load(p), v1 = v128.load(p, 16);
-    const d0 = f64x2.sub(f64x2.promote_low_f32x4(v0), m0), d1 = f64x2.sub(promoteHigh(v0), m1);
-    const d2 = f64x2.sub(f64x2.promote_low_f32x4(v1), m2), d3 = f64x2.sub(promoteHigh(v1), m3);
-    q0 = f64x2.add(q0, f64x2.mul(d0, d0));
-    q1 = f64x2.add(q1, f64x2.mul(d1, d1));
-    q2 = f64x2.add(q2, f64x2.mul(d2, d2));
-    q3 = f64x2.add(q3, f64x2.mul(d3, d3));
-    p += stride;
-  }
-  const ks = f64x2.splat(kSigma);
-  const t0 = thresholds(m0, m1, q0, q1, nn, ks);
-  const t1 = thresholds(m2, m3, q2, q3, nn, ks);
-  let n0 = i32x4.splat(0), n1 = i32x4.splat(0);
-  p = a + o;
-  for (let i = 0; i < hw; i++) {
-    // A true lane of gt is −1: subtracting it counts.
-    n0 = i32x4.sub(n0, f32x4.gt(v128.load(p), t0));
-    n1 = i32x4.sub(n1, f32x4.gt(v128.load(p, 16), t1));
-    p += stride;
-  }
-  const inv = f32x4.splat(<f32>hw);
-  v128.store(th + o, t0);
-  v128.store(th + o, t1, 16);
-  v128.store(w + o, f32x4.div(f32x4.convert_i32x4_s(n0), inv));
-  v128.store(w + o, f32x4.div(f32x4.convert_i32x4_s(n1), inv), 16);
-}
-
+// Four channels per walk down the rows (two f64x2 accumulators per pass).
 function block4(w: usize, th: usize, a: usize, hw: i32, c: i32, k: i32, kSigma: f64): void {
   const stride = <usize>c << 2;
   const o = <usize>k << 2;

@@ -135,9 +135,29 @@ function gram(K: usize, x: usize, hw: i32, c: i32): void {
   mirror(K, hw);
 }
 
-// Stores f32(tanh(1 + d/c) − tanh(1)) at (i, j), i ≤ j (the lower entry of a diagonal block too).
+// Stores f32(tanh(1 + y) − tanh(1)), y = d/c, at (i, j), i ≤ j (the lower entry of a diagonal block
+// too), as t·(1 − T²)/(1 + T·t) with t = tanh(y), T = tanh(1): no cancellation for small y.
 @inline function put(K: usize, hw: i32, i: i32, j: i32, d: f64, c: i32): void {
-  store<f32>(K + ((<usize>i * <usize>hw + <usize>j) << 2), <f32>(Math.tanh(1 + d / <f64>c) - 0.7615941559557649));
+  const t = tanh(d / <f64>c);
+  store<f32>(K + ((<usize>i * <usize>hw + <usize>j) << 2), <f32>(t * 0.41997434161402614 / (1 + 0.7615941559557649 * t)));
+}
+
+// tanh(y) to a few f64 ulps, smaller than the std library's: u = expm1(−2|y|) from a Taylor series at
+// −2|y|/2^m ≤ 1/64, doubled back m times with expm1(2a) = u·(u + 2) (relative error stays ~2ε per step),
+// then tanh|y| = −u/(2 + u).
+function tanh(y: f64): f64 {
+  const z = abs<f64>(y);
+  if (!(z < 20)) return z == z ? (y < 0 ? -1 : 1) : z; // |tanh| = 1 in f64 beyond 19.06; NaN stays
+  let a = -2 * z;
+  let m = 0;
+  while (a < -0.015625) {
+    a *= 0.5;
+    m++;
+  }
+  let u = a * (1 + a * (0.5 + a * (1.0 / 6 + a * (1.0 / 24 + a * (1.0 / 120 + a * (1.0 / 720 + a * (1.0 / 5040)))))));
+  for (; m > 0; m--) u = u * (u + 2);
+  const t = -u / (2 + u);
+  return y < 0 ? -t : t;
 }
 
 // K[j][i] = K[i][j] for j > i, in 32×32 tiles.

@@ -14,7 +14,8 @@ export const kpcaSigmoidTmp = (hw: number, c: number): number => 6 * hw + 2 * hw
  *   X = a (NaN → 0) with every channel centred; K = tanh(X·Xᵀ/c + 1); Kc = K double-centred;
  *   (λ, v) = the eigenpair of Kc with the largest ALGEBRAIC eigenvalue (Kc is not PSD in general);
  *   out = v·√λ, with v's entry of largest magnitude (first on ties) made positive (sklearn svd_flip).
- * Kc is stored in f32; tanh(1 + d) − tanh(1) is formed in f64 (the constant cancels in the centring),
+ * Kc is stored in f32; tanh(1 + y) − tanh(1) is formed in f64 as t(1 − T²)/(1 + T·t), t = tanh(y),
+ * T = tanh(1) (the constant cancels in the centring, and small y stay exact),
  * dot products and sums are f64, the eigenvector iterates f64. The eigenpair comes from power
  * iteration (≤ maxIter steps) until the step δ = |v' − ±v| and the error it implies, δ·r/(1 − r) with
  * r the ratio of the last two steps, are both below tol (or δ < tol/1000): a slow rate makes small
@@ -52,13 +53,15 @@ export function kpca_sigmoid(out: F32, a: F32, tmp: F32, hw: number, c: number, 
     for (let p = 0; p < hw; p++) x[p * c + k] -= m;
   }
 
-  // The kernel matrix, upper triangle mirrored.
-  const t1 = Math.tanh(1);
+  // The kernel matrix minus tanh(1), upper triangle mirrored: tanh(1 + y) − T = t(1 − T²)/(1 + Tt),
+  // t = tanh(y), T = tanh(1), exact in small y.
+  const T = Math.tanh(1);
   for (let i = 0; i < hw; i++) {
     for (let j = i; j < hw; j++) {
       let d = 0;
       for (let k = 0; k < c; k++) d += x[i * c + k] * x[j * c + k];
-      K[i * hw + j] = K[j * hw + i] = Math.tanh(1 + d / c) - t1;
+      const t = Math.tanh(d / c);
+      K[i * hw + j] = K[j * hw + i] = (t * (1 - T * T)) / (1 + T * t);
     }
   }
   // Double centring (K is symmetric: column means = row means), and the Gershgorin bound of Kc.

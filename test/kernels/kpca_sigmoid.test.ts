@@ -177,6 +177,18 @@ describe('kpca_sigmoid', async () => {
     expect(compared).toBeGreaterThan(60);
   });
 
+  it('saturated and tiny kernels (|x·y/c| from 1e-9 to 1e4): flavors agree with the float64 reference', () => {
+    let compared = 0;
+    for (const scale of [3e-5, 1e-2, 1, 10, 100]) {
+      const a = planted(35, 7, 5).map((v) => v * scale);
+      const ref = reference(a, 35, 7);
+      if (!(ref.values[0] > 1.05 * Math.max(ref.values[1], 0))) continue;
+      for (const r of run(a, 35, 7)) expect(relErr(r.views[0], ref.map), `${r.flavor} ×${scale}`).toBeLessThanOrEqual(1e-5);
+      compared++;
+    }
+    expect(compared).toBeGreaterThanOrEqual(4);
+  });
+
   it('svd_flip: the entry of largest magnitude is positive', () => {
     for (const seed of [1, 2, 3, 4, 5, 6]) {
       const a = rand(35 * 5, seed, -2, 2);
