@@ -231,12 +231,13 @@ function newMethodCases(): Case[] {
       sizes: [hw, hw * c, kpcaSigmoidTmp(hw, c)], inputs: [null, a, null], out: 0, tol: 1e-5,
       call: (k, [o, av, t]) => k.kpca_sigmoid(o, av, t, hw, c, 5000, 1e-9),
     };
-    out.push(...withTf(spec, 1e-4, 'matMul(X,Xᵀ), tanh, double centring, power iteration (20 matMul steps, one readback)', (tf) => {
+    // matMul(X, transpose(X)): tfjs-wasm 4.22's transposeB path was ~10× slower here.
+    out.push(...withTf(spec, 1e-4, 'matMul(X, transpose(X)), tanh, double centring, power iteration (20 matMul steps, one readback)', (tf) => {
       const A = tf.tensor2d(a, [hw, c]);
       const op = () => {
         const kc = tf.tidy(() => {
           const X = tf.sub(A, tf.mean(A, 0));
-          const K = tf.tanh(tf.add(tf.div(tf.matMul(X, X, false, true), c), 1));
+          const K = tf.tanh(tf.add(tf.div(tf.matMul(X, tf.transpose(X)), c), 1));
           const r = tf.mean(K, 1, true);
           return tf.add(tf.sub(tf.sub(K, r), tf.transpose(r)), tf.mean(r));
         });
@@ -275,21 +276,22 @@ function newMethodCases(): Case[] {
       // In place: every timed call starts again from the seeded start (two small copies).
       reset: ([e, wv]) => (e.set(e0), wv.set(w0)),
     };
-    out.push(...withTf(spec, 1e-3, 'E,W updates as matMuls (f32), 10 iterations, E read back', (tf) => {
+    out.push(...withTf(spec, 1e-3, 'E,W updates as matMuls with explicit transposes (f32), 10 iterations, E read back', (tf) => {
       const P = tf.tensor2d(p, [n, c]);
+      const Pt = tf.transpose(P); // uploaded once, like P: the transposed-operand matMul paths are slower
       const op = () => {
         const e = tf.tidy(() => {
           let E = tf.tensor2d(e0, [n, k]);
           let W = tf.tensor2d(w0, [c, k]);
           for (let i = 0; i < iters; i++) {
-            E = tf.div(tf.mul(E, tf.matMul(P, W)), tf.add(tf.matMul(E, tf.matMul(W, W, true, false)), 1e-12));
-            W = tf.div(tf.mul(W, tf.matMul(P, E, true, false)), tf.add(tf.matMul(W, tf.matMul(E, E, true, false)), 1e-12));
+            E = tf.div(tf.mul(E, tf.matMul(P, W)), tf.add(tf.matMul(E, tf.matMul(tf.transpose(W), W)), 1e-12));
+            W = tf.div(tf.mul(W, tf.matMul(Pt, E)), tf.add(tf.matMul(W, tf.matMul(tf.transpose(E), E)), 1e-12));
           }
           return E;
         });
         return read(e);
       };
-      return { op, dispose: () => P.dispose() };
+      return { op, dispose: () => tf.dispose([P, Pt]) };
     }));
   }
 
