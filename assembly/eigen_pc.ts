@@ -10,12 +10,14 @@ import { hadd64, promoteHigh } from "./inline/simd";
 // SIGN RULE (the SVD sign is arbitrary): flip so that Σ_p out[p]·r[p] ≥ 0, r[p] = Σ_k X[p][k]
 // (centred row sums): the map correlates positively with the channel-summed input. If that is
 // exactly 0, the entry of largest magnitude (first on ties) is made positive.
+// mode 1 (SegEigenCAM): X = |g|⊙a (g required) and pytorch-grad-cam's sign correction instead: the
+// map is negated when |min| > |max| (ties keep it).
 // Degenerate X (all zero after centring, or c = 0): all-zero map, 0 iterations. Non-finite X: all-NaN map.
 //
 // Column sums (centring, Xᵀu) run in position order per channel, as in the twin, so they agree
 // bit for bit; only X·v (a row dot product, two f64 lanes in SIMD) is summed in another order.
 export function eigen_pc(
-  out: usize, a: usize, g: usize, x: usize, v: usize, hw: i32, c: i32, maxIter: i32, tol: f64,
+  out: usize, a: usize, g: usize, x: usize, v: usize, hw: i32, c: i32, maxIter: i32, tol: f64, mode: i32,
 ): i32 {
   if (hw <= 0) return 0;
   if (c <= 0) {
@@ -23,7 +25,7 @@ export function eigen_pc(
     return 0;
   }
   const len = hw * c;
-  build(x, a, g, len);
+  build(x, a, g, len, mode);
   const maxRaw = maxAbsOf(x, len);
   if (!(maxRaw < Infinity)) {
     fill(out, NaN, hw);
@@ -71,6 +73,30 @@ export function eigen_pc(
   }
   project(out, x, v, hw, c);
 
+  let flip = false;
+  if (mode == 1) {
+    let lo: f32 = 0, hi: f32 = 0;
+    for (let p = 0; p < hw; p++) {
+      const q = load<f32>(out + (<usize>p << 2));
+      lo = min<f32>(lo, q);
+      hi = max<f32>(hi, q);
+    }
+    flip = -lo > hi;
+  } else {
+    flip = signRule(out, x, hw, c);
+  }
+  const back = flip ? -pow2(e) : pow2(e);
+  for (let p = 0; p < hw; p++) {
+    const o = out + (<usize>p << 2);
+    store<f32>(o, <f32>(<f64>load<f32>(o) * back));
+  }
+  if (flip) for (let k = 0; k < c; k++) store<f32>(v + (<usize>k << 2), -load<f32>(v + (<usize>k << 2)));
+  return it;
+}
+
+// camkit's rule for mode 0: true when the map must be negated (see the header).
+function signRule(out: usize, x: usize, hw: i32, c: i32): bool {
+  const row = <usize>c << 2;
   let d: f64 = 0;
   for (let p = 0; p < hw; p++) {
     const r = x + <usize>p * row;
@@ -91,13 +117,7 @@ export function eigen_pc(
     }
     flip = load<f32>(out + (<usize>at << 2)) < 0;
   }
-  const back = flip ? -pow2(e) : pow2(e);
-  for (let p = 0; p < hw; p++) {
-    const o = out + (<usize>p << 2);
-    store<f32>(o, <f32>(<f64>load<f32>(o) * back));
-  }
-  if (flip) for (let k = 0; k < c; k++) store<f32>(v + (<usize>k << 2), -load<f32>(v + (<usize>k << 2)));
-  return it;
+  return flip;
 }
 
 @inline function pow2(e: i32): f64 {
@@ -108,22 +128,30 @@ function fill(p: usize, value: f32, len: i32): void {
   for (let i = 0; i < len; i++) store<f32>(p + (<usize>i << 2), value);
 }
 
-// x = a, or a⊙g.
-function build(x: usize, a: usize, g: usize, len: i32): void {
+// x = a, a⊙g, or (mode 1) a⊙|g|.
+function build(x: usize, a: usize, g: usize, len: i32, mode: i32): void {
   if (g == 0) {
     memory.copy(x, a, <usize>len << 2);
     return;
   }
   let i = 0;
   if (ASC_FEATURE_SIMD) {
-    for (; i + 4 <= len; i += 4) {
-      const o = <usize>i << 2;
-      v128.store(x + o, f32x4.mul(v128.load(a + o), v128.load(g + o)));
+    if (mode == 1) {
+      for (; i + 4 <= len; i += 4) {
+        const o = <usize>i << 2;
+        v128.store(x + o, f32x4.mul(v128.load(a + o), f32x4.abs(v128.load(g + o))));
+      }
+    } else {
+      for (; i + 4 <= len; i += 4) {
+        const o = <usize>i << 2;
+        v128.store(x + o, f32x4.mul(v128.load(a + o), v128.load(g + o)));
+      }
     }
   }
   for (; i < len; i++) {
     const o = <usize>i << 2;
-    store<f32>(x + o, load<f32>(a + o) * load<f32>(g + o));
+    const gv = load<f32>(g + o);
+    store<f32>(x + o, load<f32>(a + o) * (mode == 1 ? abs<f32>(gv) : gv));
   }
 }
 

@@ -17,3 +17,7 @@ export * from "./resize_nearest";
 export * from "./fuse_guided";
 export * from "./first_nonfinite";
 export * from "./resize_bilinear_minmax";
+export * from "./fem_weights";
+export * from "./fullgrad_map";
+export * from "./kpca_sigmoid";
+export * from "./nmf_mu";

@@ -13,6 +13,10 @@ import { ptr, type F32, type KernelDescriptor, type WasmExports } from './types.
  * correlates positively with the channel-summed input. If that dot product is exactly 0, the entry of
  * largest magnitude (first one on ties) is made positive.
  *
+ * MODE 1 (SegEigenCAM, pytorch-grad-cam's get_2d_projection_with_sign_correction): X = |g|⊙a (g is
+ * required) and the reference's own sign correction replaces the rule above: the map is negated when
+ * |min| > |max| (ties keep it). `mode` defaults to 0, the behaviour above.
+ *
  * Suggested: maxIter 1000, tol 1e-6 (the golden cases converge in at most 25 iterations at 1e-7; the
  * f32 round-off floor of |v' − v| is about 1e-7, so a much smaller tol just runs to maxIter).
  *
@@ -20,7 +24,7 @@ import { ptr, type F32, type KernelDescriptor, type WasmExports } from './types.
  * all-zero map; a non-finite X gives an all-NaN map).
  */
 export function eigen_pc(
-  out: F32, a: F32, g: F32 | null, x: F32, v: F32, hw: number, c: number, maxIter: number, tol: number,
+  out: F32, a: F32, g: F32 | null, x: F32, v: F32, hw: number, c: number, maxIter: number, tol: number, mode = 0,
 ): number {
   if (hw <= 0) return 0;
   if (c <= 0) {
@@ -30,7 +34,7 @@ export function eigen_pc(
   const len = hw * c;
   let maxRaw = 0;
   for (let i = 0; i < len; i++) {
-    x[i] = g ? a[i] * g[i] : a[i];
+    x[i] = g ? a[i] * (mode === 1 ? Math.abs(g[i]) : g[i]) : a[i];
     maxRaw = Math.max(maxRaw, Math.abs(x[i])); // Math.max keeps NaN
   }
   if (!(maxRaw < Infinity)) {
@@ -96,17 +100,27 @@ export function eigen_pc(
   }
   project(out, x, v, hw, c);
 
-  let d = 0;
-  for (let p = 0; p < hw; p++) {
-    let r = 0;
-    for (let k = 0; k < c; k++) r += x[p * c + k];
-    d += out[p] * r;
-  }
-  let flip = d < 0;
-  if (d === 0) {
-    let at = 0;
-    for (let p = 1; p < hw; p++) if (Math.abs(out[p]) > Math.abs(out[at])) at = p;
-    flip = out[at] < 0;
+  let flip: boolean;
+  if (mode === 1) {
+    let lo = 0, hi = 0;
+    for (let p = 0; p < hw; p++) {
+      lo = Math.min(lo, out[p]);
+      hi = Math.max(hi, out[p]);
+    }
+    flip = -lo > hi;
+  } else {
+    let d = 0;
+    for (let p = 0; p < hw; p++) {
+      let r = 0;
+      for (let k = 0; k < c; k++) r += x[p * c + k];
+      d += out[p] * r;
+    }
+    flip = d < 0;
+    if (d === 0) {
+      let at = 0;
+      for (let p = 1; p < hw; p++) if (Math.abs(out[p]) > Math.abs(out[at])) at = p;
+      flip = out[at] < 0;
+    }
   }
   const back = (flip ? -1 : 1) * Math.pow(2, e);
   for (let p = 0; p < hw; p++) out[p] *= back;
@@ -139,6 +153,6 @@ function project(out: F32, x: F32, v: F32, hw: number, c: number): void {
 export const eigen_pc_kernel: KernelDescriptor<typeof eigen_pc> = {
   name: 'eigen_pc',
   js: eigen_pc,
-  wasm: (x: WasmExports) => (out, a, g, xs, v, hw, c, maxIter, tol) =>
-    x.eigen_pc(ptr(out), ptr(a), ptr(g), ptr(xs), ptr(v), hw, c, maxIter, tol) as number,
+  wasm: (x: WasmExports) => (out, a, g, xs, v, hw, c, maxIter, tol, mode = 0) =>
+    x.eigen_pc(ptr(out), ptr(a), ptr(g), ptr(xs), ptr(v), hw, c, maxIter, tol, mode) as number,
 };

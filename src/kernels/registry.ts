@@ -16,6 +16,10 @@ import { scorecam_masks_kernel } from './scorecam_masks.js';
 import { colormap_kernel } from './colormap.js';
 import { overlay_kernel } from './overlay.js';
 import { first_nonfinite_kernel } from './first_nonfinite.js';
+import { fem_weights_kernel } from './fem_weights.js';
+import { fullgrad_map_kernel } from './fullgrad_map.js';
+import { kpca_sigmoid_kernel } from './kpca_sigmoid.js';
+import { nmf_mu_kernel } from './nmf_mu.js';
 
 export const kernelDescriptors = {
   pool_mean: pool_mean_kernel,
@@ -34,6 +38,10 @@ export const kernelDescriptors = {
   colormap: colormap_kernel,
   overlay: overlay_kernel,
   first_nonfinite: first_nonfinite_kernel,
+  fem_weights: fem_weights_kernel,
+  fullgrad_map: fullgrad_map_kernel,
+  kpca_sigmoid: kpca_sigmoid_kernel,
+  nmf_mu: nmf_mu_kernel,
 } as const;
 
 type Descriptors = typeof kernelDescriptors;

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { allRuntimes, rand, relErr } from '../helpers/flavors.js';
 import { fuzzRuns, MAPS, runFlavors } from '../helpers/kernels.js';
+import { loadGoldenV2 } from '../helpers/golden_v2.js';
 import tol from '../tolerances.json';
 
 const MAX_ITER = 1000;
@@ -208,5 +209,84 @@ describe('eigen_pc', async () => {
       }),
       { numRuns: fuzzRuns(40) },
     );
+  });
+
+  describe('mode 1: |G|⊙A with the reference sign correction (SegEigenCAM)', () => {
+    const runSeg = (a: ArrayLike<number>, g: ArrayLike<number>, hw: number, c: number) =>
+      runFlavors(rts, [hw, hw * c, hw * c, hw * c, c], [null, a, g, null, null], (k, [o, av, gv, x, v]) =>
+        k.eigen_pc(o, av, gv, x, v, hw, c, MAX_ITER, TOL, 1),
+      );
+    /** The reference sign rule on a map: negate when |min| > |max|. */
+    const segSign = (m: ArrayLike<number>) => {
+      let lo = 0, hi = 0;
+      for (let i = 0; i < m.length; i++) (lo = Math.min(lo, m[i])), (hi = Math.max(hi, m[i]));
+      return Array.from(m, (v) => (-lo > hi ? -v : v));
+    };
+
+    it('known answer: |g| is used, and the sign follows |min| vs |max|, not camkit\'s rule', () => {
+      // a = [[1,2],[2,4],[5,10]]: centred rows (−5,−10)/3, (−2,−4)/3, (7,14)/3; v1 = (1,2)/√5;
+      // X·v1 = [−5, −2, 7]·√5/3, |max| > |min| → kept. g = −2 everywhere: |g| doubles X (mode 0 would negate it).
+      const a = [1, 2, 2, 4, 5, 10];
+      const want = [-5, -2, 7].map((q) => +((2 * q * Math.sqrt(5)) / 3).toFixed(4));
+      for (const r of runSeg(a, new Array(6).fill(-2), 3, 2)) expect(Array.from(r.views[0]).map((v) => +v.toFixed(4)), r.flavor).toEqual(want);
+      // −a: X·v1 comes out as [5, 2, −7]·(…): |min| > |max| → negated back. camkit's rule keeps it (row sums).
+      const neg = a.map((v) => -v);
+      for (const r of runSeg(neg, new Array(6).fill(1), 3, 2)) expect(Array.from(r.views[0]).map((v) => +v.toFixed(4)), r.flavor).toEqual(want.map((q) => q / 2));
+      for (const r of run(neg, new Array(6).fill(1), 3, 2)) expect(Array.from(r.views[0]).map((v) => +v.toFixed(4) + 0), r.flavor).toEqual(want.map((q) => -q / 2 + 0));
+    });
+
+    it('flavors agree and match the float64 reference with the reference sign over 0–33 channels, odd maps', () => {
+      let compared = 0;
+      for (const [h, w] of MAPS) {
+        const hw = h * w;
+        for (let c = 0; c <= 33; c++) {
+          const a = planted(hw, c, hw * 31 + c);
+          const g = rand(hw * c, c + 5, -1.5, 1.5);
+          const rs = runSeg(a, g, hw, c);
+          const what = `${h}×${w}×${c}`;
+          for (const r of rs.slice(0, 2)) expect(relErr(r.views[0], rs[2].views[0]), `${r.flavor} ${what}`).toBeLessThanOrEqual(tol.kernel_raw_rel);
+          if (hw < 2 || c < 1) continue;
+          const ref = reference(a, Float32Array.from(g, Math.abs), hw, c);
+          if (ref.ratio < 1.2) continue;
+          const m = segSign(ref.map);
+          let lo = 0, hi = 0;
+          for (const v of m) (lo = Math.min(lo, v)), (hi = Math.max(hi, v));
+          if (Math.abs(hi + lo) < 1e-3 * hi) continue; // |min| ≈ |max|: the sign is a coin toss at f32 precision
+          for (const r of rs) expect(relErr(r.views[0], m), `${r.flavor} ${what}`).toBeLessThanOrEqual(tol.golden_eigen_cam_lowres_rel);
+          compared++;
+        }
+      }
+      expect(compared).toBeGreaterThan(100);
+    });
+
+    it('golden v2: low-res and final maps of every case that has them, without sign alignment', () => {
+      const gv2 = loadGoldenV2();
+      const cases = gv2.cases.filter((cs) => cs.methods.SegEigenCAM);
+      expect(cases.length).toBe(26);
+      for (const cs of cases) {
+        const [, h, w, c] = cs.activations.shape;
+        const hw = h * w;
+        const ref = cs.methods.SegEigenCAM;
+        const [H, W] = ref.grayscale_cam.shape;
+        for (const rt of Object.values(rts)) {
+          const k = rt.kernels;
+          const { f: [cam, av, gv, x, v, m, up, tmp] } = rt.arena.take([hw, hw * c, hw * c, hw * c, c, hw, H * W, h * W]);
+          av.set(cs.activations.values);
+          gv.set(cs.gradients.values);
+          const it = k.eigen_pc(cam, av, gv, x, v, hw, c, MAX_ITER, TOL, 1);
+          const what = `${rt.flavor} ${cs.id}`;
+          expect(it, what).toBeLessThan(MAX_ITER);
+          expect(relErr(cam, ref.cam_lowres!.values), what).toBeLessThanOrEqual(tol.golden_eigen_cam_lowres_rel);
+          // The v1 post-processing chain: ReLU → normalise → half-pixel resize → normalise.
+          k.relu(m, cam, hw);
+          k.minmax_normalize(m, 1, hw, 1e-7);
+          k.resize_bilinear(up, m, tmp, 1, h, w, H, W, 0);
+          k.minmax_normalize(up, 1, H * W, 1e-7);
+          let d = 0;
+          for (let i = 0; i < H * W; i++) d = Math.max(d, Math.abs(up[i] - ref.grayscale_cam.values[i]));
+          expect(d, what).toBeLessThanOrEqual(tol.golden_grayscale_abs);
+        }
+      }
+    });
   });
 });
