@@ -16,6 +16,8 @@ export interface GoldenMethodRef {
   grayscale_cam?: GoldenArray | null;
   extra?: Record<string, unknown> | unknown[] | null;
   weights_source?: string;
+  /** v2: whether the method's intermediates are stored in extra. */
+  detail_stored?: boolean;
   cam_lowres_relu_max?: number;
   cam_lowres_relu_min?: number;
   cam_lowres_scaled?: GoldenArray | null;

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { allRuntimes, rand, relErr } from '../helpers/flavors.js';
 import { fuzzRuns, MAPS, runFlavors } from '../helpers/kernels.js';
-import { loadGoldenV2 } from '../helpers/golden_v2.js';
+import { GOLDEN_V2_PATH, loadGolden } from '../helpers/golden.js';
 import tol from '../tolerances.json';
 
 const MAX_ITER = 1000;
@@ -260,14 +260,14 @@ describe('eigen_pc', async () => {
     });
 
     it('golden v2: low-res and final maps of every case that has them, without sign alignment', () => {
-      const gv2 = loadGoldenV2();
+      const gv2 = loadGolden(GOLDEN_V2_PATH);
       const cases = gv2.cases.filter((cs) => cs.methods.SegEigenCAM);
       expect(cases.length).toBe(26);
       for (const cs of cases) {
         const [, h, w, c] = cs.activations.shape;
         const hw = h * w;
         const ref = cs.methods.SegEigenCAM;
-        const [H, W] = ref.grayscale_cam.shape;
+        const [H, W] = ref.grayscale_cam.shape!;
         for (const rt of Object.values(rts)) {
           const k = rt.kernels;
           const { f: [cam, av, gv, x, v, m, up, tmp] } = rt.arena.take([hw, hw * c, hw * c, hw * c, c, hw, H * W, h * W]);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { allRuntimes, rand, relErr } from '../helpers/flavors.js';
 import { f32Array, firstBitDiff, fuzzRuns, MAPS, runFlavors, wildF32 } from '../helpers/kernels.js';
-import { loadGoldenV2 } from '../helpers/golden_v2.js';
+import { GOLDEN_V2_PATH, loadGolden } from '../helpers/golden.js';
 import tol from '../tolerances.json';
 
 /** float64 reference: thresholds mean + k·std (population) and strict counts against the f32 threshold. */
@@ -95,7 +95,7 @@ describe('fem_weights', async () => {
   });
 
   it('golden v2: thresholds (1e-5 rel), mask counts (exact), weights and the low-res map', () => {
-    const g = loadGoldenV2();
+    const g = loadGolden(GOLDEN_V2_PATH);
     const cases = g.cases.filter((cs) => cs.methods.FEM);
     expect(cases.length).toBe(20);
     for (const cs of cases) {

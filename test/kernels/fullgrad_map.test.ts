@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { absErr, allRuntimes, rand, relErr } from '../helpers/flavors.js';
 import { f32Array, fuzzRuns, MAPS, runFlavors } from '../helpers/kernels.js';
-import { loadGoldenV2 } from '../helpers/golden_v2.js';
+import { GOLDEN_V2_PATH, loadGolden } from '../helpers/golden.js';
 import { fullgradMapTmp } from '../../src/kernels/fullgrad_map.js';
 import { resizeRef } from '../../bench/workloads.js';
 import tol from '../tolerances.json';
@@ -98,7 +98,7 @@ describe('fullgrad_map', async () => {
   });
 
   it('golden v2: layer maps, the input map and the final map from the stored gradients and biases', () => {
-    const g = loadGoldenV2();
+    const g = loadGolden(GOLDEN_V2_PATH);
     const detail = g.cases.filter((cs) => cs.methods.FullGrad?.detail_stored);
     expect(detail.length).toBe(5);
     type Layer = { layer: string; bias: number[]; bias_gradient: GoldenArray; map: GoldenArray };

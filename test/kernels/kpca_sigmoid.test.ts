@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { allRuntimes, rand, relErr } from '../helpers/flavors.js';
 import { MAPS, runFlavors } from '../helpers/kernels.js';
-import { loadGoldenV2 } from '../helpers/golden_v2.js';
+import { GOLDEN_V2_PATH, loadGolden } from '../helpers/golden.js';
 import { kpcaSigmoidTmp } from '../../src/kernels/kpca_sigmoid.js';
 import tol from '../tolerances.json';
 
@@ -222,7 +222,7 @@ describe('kpca_sigmoid', async () => {
   });
 
   it('golden v2: low-res maps (1e-4 rel), the float64 eigenvector and eigenvalue', () => {
-    const g = loadGoldenV2();
+    const g = loadGolden(GOLDEN_V2_PATH);
     const cases = g.cases.filter((cs) => cs.methods.KPCA_CAM);
     expect(cases.length).toBe(20);
     for (const cs of cases) {
