@@ -4,9 +4,10 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { loadModel } from '../../src/conformance/e2e.js';
-import { parseGolden, type GoldenArray, type GoldenCase as SchemaCase, type GoldenFile as SchemaFile, type GoldenMethodRef } from '../../src/conformance/golden.js';
+import { parseGolden, type GoldenArray as SchemaArray, type GoldenCase as SchemaCase, type GoldenFile as SchemaFile, type GoldenMethodRef } from '../../src/conformance/golden.js';
 
-export type { GoldenArray } from '../../src/conformance/golden.js';
+/** A stored array; every array of the public files carries its shape. */
+export type GoldenArray = SchemaArray & { shape: number[] };
 
 // The schema type with the fields every public case carries made required (a view, not a second schema).
 type Req<T, K extends keyof T> = Omit<T, K> & { [P in K]-?: NonNullable<T[P]> };
