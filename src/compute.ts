@@ -5,6 +5,7 @@
 import { InputError, ModelError, NameError, OptionError } from './errors.js';
 import type { F32, KernelFlavor } from './kernels/types.js';
 import { getRuntime, type Runtime } from './runtime/init.js';
+import { loadExtension } from './runtime/extension.js';
 import { getMethod } from './methods/registry.js';
 import type { CamMethod, MethodDescriptor, MethodDims, MethodName, MethodParams } from './methods/types.js';
 import { postBuffers, postProcess, resolvePost, type PostOptions, type ResolvedPost } from './core/post.js';
@@ -279,6 +280,7 @@ export async function computeCam(method: string | MethodDescriptor, inputs: CamI
   const rt = await getRuntime();
   const { p } = plan(method, inputs, opts);
   rt.arena.check(p.counts);
+  if (p.m.cam.extension) await loadExtension(rt);
   const [activations, gradients, classifierWeights] = await Promise.all([
     readInput(inputs.activations, 'activations'),
     p.m.needs.includes('gradients') ? readInput(inputs.gradients!, 'gradients') : undefined,

@@ -1,6 +1,8 @@
 // camkit core public API: runtime, kernels, methods, post-processing. No tfjs import here.
 export { init, createRuntime, getRuntime, runtimeSync, activeKernels, KERNEL_CHOICES } from './runtime/init.js';
 export type { InitOptions, InitInfo, Runtime, KernelsChoice } from './runtime/init.js';
+export { loadExtension, extensionKernels } from './runtime/extension.js';
+export type { ExtensionKernels, ExtensionKernelName } from './runtime/extension.js';
 export { CamkitError, InputError, OptionError, NameError, MemoryLimitError, ModelError, FileError, AbortError } from './errors.js';
 export type { ErrorCode } from './errors.js';
 

@@ -10,6 +10,7 @@ import { guidedGradCamSync } from '../methods/guided.js';
 import { DEFAULT_METHOD, methodDescriptor } from '../methods/registry.js';
 import type { CamMethod } from '../methods/types.js';
 import { getRuntime, type Runtime } from '../runtime/init.js';
+import { loadExtension } from '../runtime/extension.js';
 import { createAdapter, type AdapterOptions, type ExplainableModel, type ModelAdapter } from './adapter.js';
 import { adapterOpts, withGuidedRelu } from './guided.js';
 import { makeScore, resolveTargets, type Target } from './targets.js';
@@ -310,6 +311,7 @@ async function gradientCam(
       checkAbort(opts.signal);
       const shape = cap.activations.shape;
       const inputs = { activations: { data: a, shape }, inputSize: [x.shape[1]!, x.shape[2]!] as [number, number] };
+      if (method.cam.extension) await loadExtension(rt);
       parts.push(computeCamSync(rt, method, g ? { ...inputs, gradients: { data: g, shape } } : inputs, cam));
       tick();
     } finally {

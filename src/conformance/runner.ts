@@ -5,6 +5,7 @@
 // End-to-end checks through a TF.js model live in ./e2e.ts, loaded only when a backend is asked for.
 import { CamkitError, NameError } from '../errors.js';
 import type { Runtime } from '../runtime/init.js';
+import { loadExtension } from '../runtime/extension.js';
 import { camSample, computeCamSync, type CamArrays, type CamResult } from '../compute.js';
 import { findMethod, isCamMethod, methodDescriptor, METHODS, METHOD_NAMES } from '../methods/registry.js';
 import type { MethodDescriptor } from '../methods/types.js';
@@ -89,6 +90,8 @@ export function resolveMethods(names: readonly string[]): MethodDescriptor[] {
 /** Runs every check of the file and yields its lines in order. */
 export async function* runConformance(g: GoldenFile, opts: ConformanceOptions): AsyncGenerator<CheckLine> {
   const wanted = opts.methods ? resolveMethods(opts.methods) : undefined;
+  // Stored-data checks run synchronously: the extension kernels are loaded up front.
+  await loadExtension(opts.runtime);
   let e2e: E2EModule | undefined;
   if (opts.backend !== undefined) e2e = await loadE2E(opts.backend);
   for (const c of g.cases) {

@@ -100,6 +100,8 @@ export type ExplainPlan =
 export interface CamKernels {
   /** Whether the method produces per-channel weights. */
   readonly hasWeights: boolean;
+  /** Whether `run` calls extension kernels (extensionKernels(rt)): computeCam and explain() load them first. */
+  readonly extension?: boolean;
   /**
    * True when every NaN/±Inf in the activations or gradients provably reaches the low-resolution
    * map (a product or sum it enters cannot turn finite again, no ReLU or select inside the method),
