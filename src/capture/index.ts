@@ -9,6 +9,7 @@ export {
   classTarget, softmaxTarget, restTarget, rawScoresTarget, binaryTarget, finerTarget,
   segmentationTarget, segmentationMask, heatmapTarget, boxTarget, boxIou, similarityTarget,
 } from './target-library.js';
+export { parseTargetSpec, TARGET_SPEC_KINDS, TARGET_SPEC_HELP } from './target-spec.js';
 export type { TargetFn, TargetInfo, ClassArg, FinerOptions, MaskArg, GridPoint, Box, HeatmapOptions, Detections, BoxTargetOptions } from './target-library.js';
 export type { Target, ScoreOptions } from './targets.js';
 export { guidedBackprop, guidedBackpropTensors, withGuidedRelu, guidedDepth } from './guided.js';

@@ -70,9 +70,16 @@ function checkOutput(output: tf.Tensor, what: string): void {
   if (output.rank < 1) throw new InputError('E_SHAPE', `${what}: the model output must have a batch axis, got a scalar.`);
 }
 
+// Rows made up for a call without `samples`: per-sample lists must then match the batch exactly.
+const ownRows = new WeakSet<readonly number[]>();
+
 /** The output rows' samples: `samples` checked against the batch, or 0…n−1. */
 function rowsOf(n: number, samples: readonly number[] | undefined, what: string): number[] {
-  if (samples === undefined) return range(n);
+  if (samples === undefined) {
+    const r = range(n);
+    ownRows.add(r);
+    return r;
+  }
   if (!Array.isArray(samples) || samples.length !== n || !samples.every((s) => isInt(s) && s >= 0)) {
     throw new InputError('E_SHAPE', `${what}: samples must hold one sample index per output row (${n}).`);
   }
@@ -81,6 +88,7 @@ function rowsOf(n: number, samples: readonly number[] | undefined, what: string)
 
 /** Per-sample values for the rows: list[sample] for each row; E_TARGET when a sample has none. */
 function pick<T>(list: readonly T[], rows: readonly number[], what: string): T[] {
+  if (ownRows.has(rows) && list.length !== rows.length) throw new ModelError('E_TARGET', `${what}: ${list.length} per-sample entries for a batch of ${rows.length}.`);
   for (const r of rows) {
     if (r >= list.length) throw new ModelError('E_TARGET', `${what}: no entry for sample ${r} (${list.length} given).`);
   }
@@ -272,7 +280,7 @@ export interface FinerOptions {
  * ordered by |z_k − z_c| ascending (ties: lower index first); main = the first (c itself unless
  * tied), the comparison classes those at `comparisons` positions (default 1, 2, 3);
  * T = Σ_k p_k (z_main − α·z_k) / (Σ_k p_k + 1e-9) with p = softmax(z), p differentiated too.
- * `c`: the class to explain (default: the top class, as FinerCAM with no target_idx).
+ * c: the class to explain (default: the top class, as pgc does without target_idx).
  */
 export function finerTarget(c: ClassArg = 'top1', opts: FinerOptions = {}): TargetFn {
   const what = `finerTarget(${JSON.stringify(c)})`;
@@ -707,8 +715,11 @@ export function boxIou(a: tf.Tensor3D, b: tf.Tensor3D): tf.Tensor3D {
     };
     const [ax1, ay1, ax2, ay2] = [0, 1, 2, 3].map((k) => part(a, k, R, 1));
     const [bx1, by1, bx2, by2] = [0, 1, 2, 3].map((k) => part(b, k, P, 2));
-    const w = tf.relu(tf.sub(tf.minimum(ax2, bx2), tf.maximum(ax1, bx1)));
-    const h = tf.relu(tf.sub(tf.minimum(ay2, by2), tf.maximum(ay1, by1)));
+    // tfjs's Minimum/Maximum gradients do not reduce broadcast axes: broadcast by an add first.
+    const full = tf.zeros([n, R, P]);
+    const at = (t: tf.Tensor) => tf.add(t, full);
+    const w = tf.relu(tf.sub(tf.minimum(at(ax2), at(bx2)), tf.maximum(at(ax1), at(bx1))));
+    const h = tf.relu(tf.sub(tf.minimum(at(ay2), at(by2)), tf.maximum(at(ay1), at(by1))));
     const inter = tf.mul(w, h);
     const areaA = tf.mul(tf.sub(ax2, ax1), tf.sub(ay2, ay1));
     const areaB = tf.mul(tf.sub(bx2, bx1), tf.sub(by2, by1));
