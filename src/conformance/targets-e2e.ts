@@ -66,8 +66,8 @@ const roundUp = (v: number): number => {
   return Number((Math.ceil(v / e) * e).toPrecision(2));
 };
 
-/** |ours − ref| / max(1, |ref|). */
-const valueErr = (a: number, b: number): number => (Number.isFinite(a) ? Math.abs(a - b) / Math.max(1, Math.abs(b)) : Infinity);
+/** |ours − ref| (Infinity when ours is not finite). */
+const valueErr = (a: number, b: number): number => (Number.isFinite(a) ? Math.abs(a - b) : Infinity);
 
 interface Ctx {
   file: GoldenFile;
