@@ -5,6 +5,7 @@
 // (and every stored input it learns to read) applies to targets too. No TF.js here.
 import type { Runtime } from '../runtime/init.js';
 import type { MethodDescriptor } from '../methods/types.js';
+import { findMethod } from '../methods/registry.js';
 import type { GoldenArray, GoldenCase, GoldenFile, GoldenTargetRef } from './golden.js';
 import type { CheckLine } from './runner.js';
 
@@ -57,6 +58,8 @@ export function* storedTargetChecks(g: GoldenFile, c: GoldenCase, rt: Runtime, w
       guided_gradcam: null,
       guided_gradcam_deprocessed_uint8: null,
     };
-    yield* caseChecks(g, derived, rt, wanted);
+    // --methods: only the wanted methods this target has references for (no "no reference" lines).
+    const mine = wanted?.filter((m) => Object.keys(t.methods!).some((k) => findMethod(k) === m));
+    yield* caseChecks(g, derived, rt, mine);
   }
 }
