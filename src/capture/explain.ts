@@ -13,7 +13,7 @@ import { getRuntime, type Runtime } from '../runtime/init.js';
 import { loadExtension } from '../runtime/extension.js';
 import { createAdapter, type AdapterOptions, type ExplainableModel, type ModelAdapter } from './adapter.js';
 import { adapterOpts, withGuidedRelu } from './guided.js';
-import { makeScore, resolveTargets, type Target } from './targets.js';
+import { makeScore, onProbabilities, resolveTargets, targetForRows, type Target } from './targets.js';
 import { ablationPlan, augSmooth, maskPlan, noisyGradientPlan, type PerturbationOptions, type PerturbationResult } from './perturbation.js';
 
 /** A method's canonical name (see METHODS in camkit). */
@@ -166,11 +166,15 @@ export async function explain(model: ExplainableModel | ModelAdapter, input: tf.
     checkAbort(opts.signal);
     if (plan.via === 'masks' || plan.via === 'ablation' || plan.via === 'noisy-gradients') {
       if (!head) head = await forwardHead(ad, input, opts);
+      // Score functions score every perturbed input themselves; class targets become one class per image.
+      const fn = typeof opts.target === 'function' ? opts.target : null;
       const classIndex = head.targets.map((t) => t[0]);
-      if (classIndex.some((c) => c === undefined) || head.targets.some((t) => t.length !== 1)) {
-        throw new ModelError('E_TARGET', `${method} explains one class per image: use a class index, indices per sample, 'top1' or {rank}.`);
+      if (!fn && (classIndex.some((c) => c === undefined) || head.targets.some((t) => t.length !== 1))) {
+        throw new ModelError('E_TARGET', `${method} explains one class per image: use a class index, indices per sample, 'top1', {rank} or a score function.`);
       }
-      const popts: PerturbationOptions = { ...cam, classIndex, runtime: rt };
+      const popts: PerturbationOptions = fn
+        ? { ...cam, target: opts.scoreOn === 'probabilities' ? onProbabilities(fn) : fn, classIndex: undefined, runtime: rt }
+        : { ...cam, classIndex, runtime: rt };
       if (opts.onProgress) popts.onProgress = (p) => opts.onProgress!({ done: p.done, total: p.total * layers.length });
       const r =
         plan.via === 'masks' ? await maskPlan(desc, plan, ad, input, layer, popts)
@@ -281,7 +285,7 @@ async function gradientCam(
     let cap: { activations: tf.Tensor; gradients: tf.Tensor; output: tf.Tensor } | null = null;
     try {
       // Per-sample targets follow the batch slice; validated against the real output shape.
-      const target = Array.isArray(opts.target) ? opts.target.slice(s, s + count) : opts.target;
+      const target = targetForRows(opts.target, s, count, n);
       const score = (out: tf.Tensor) => makeScore(target, out.shape, { on: opts.scoreOn })(out);
       if (activationsOnly) {
         // No gradients needed: the forward to A, then only the part after it for the output.

@@ -4,7 +4,13 @@ export { explain } from './explain.js';
 export type { ExplainOptions, ExplainResult, ExplainMethod, ExplainProgress } from './explain.js';
 export { createAdapter, isAdapter, modelKind, INPUT_LAYER } from './adapter.js';
 export type { ModelAdapter, AdapterOptions, CaptureResult, ScoreFn, Hook, ModelFunction, ExplainableModel } from './adapter.js';
-export { makeScore, checkTarget, resolveTargets } from './targets.js';
+export { makeScore, checkTarget, resolveTargets, targetForRows, onProbabilities } from './targets.js';
+export {
+  classTarget, softmaxTarget, restTarget, rawScoresTarget, binaryTarget, finerTarget,
+  segmentationTarget, segmentationMask, heatmapTarget, boxTarget, boxIou, similarityTarget,
+} from './target-library.js';
+export { parseTargetSpec, TARGET_SPEC_KINDS, TARGET_SPEC_HELP } from './target-spec.js';
+export type { TargetFn, TargetInfo, ClassArg, FinerOptions, MaskArg, GridPoint, Box, HeatmapOptions, Detections, BoxTargetOptions } from './target-library.js';
 export type { Target, ScoreOptions } from './targets.js';
 export { guidedBackprop, guidedBackpropTensors, withGuidedRelu, guidedDepth } from './guided.js';
 export type { GuidedOptions } from './guided.js';

@@ -16,6 +16,7 @@ import { ISCAM } from '../methods/iscam.js';
 import { AblationCAM } from '../methods/ablationcam.js';
 import { SmoothGradCAMpp } from '../methods/smoothgradcampp.js';
 import { makeScore, resolveTargets, type Target } from './targets.js';
+import type { TargetFn } from './target-library.js';
 
 /** What the perturbation methods need from a model: capture's ModelAdapter (createAdapter) satisfies it. */
 export type PerturbationModel = Pick<ModelAdapter, 'predict' | 'activations' | 'forwardFrom' | 'capture'>;
@@ -31,8 +32,11 @@ export interface Progress {
 
 export interface PerturbationOptions extends CamOptions {
   /**
-   * What to explain: one class per image (a class index, one per image, 'top1' (default) or {rank}).
-   * Function and top-k targets are not supported here: each masked input needs one score.
+   * What to explain: one class per image (a class index, one per image, 'top1' (default) or {rank}),
+   * or a score function (the target library's helpers or your own) giving one score per output row:
+   * every perturbed input of image i is scored by it with `samples` all i. Choices a helper reads from
+   * the output (top class, arg-max mask, peaks) are fixed on the clean input first (`info.fix`).
+   * The function's score is used as it is, whatever `scoreWeights` says (use softmaxTarget for probabilities).
    */
   target?: Target;
   /** Alias of `target` as class indices. */
@@ -67,7 +71,7 @@ export interface PerturbationOptions extends CamOptions {
 }
 
 export interface PerturbationResult extends CamResult {
-  /** The target class of each image. */
+  /** The target class of each image (−1 when a score function target names none). */
   classIndex: Int32Array;
   /**
    * [n][channels]: ScoreCAM family: the (mean) target score of each channel's masked input (0 for
@@ -156,8 +160,50 @@ async function readF32(t: tf.Tensor): Promise<Float32Array> {
   }
 }
 
+interface Targets {
+  /** The class of each image (−1 when a score function names none). */
+  classIndex: Int32Array;
+  /** The target score of each clean image. */
+  original: Float32Array;
+  numClasses: number;
+  /** A score function target, fixed on the clean output; null for class targets. */
+  score: TargetFn | null;
+}
+
+/** [rows] the score function's per-row scores (higher-rank results summed per row); E_TARGET when they are not one per row. */
+function rowScores(fn: TargetFn, out: tf.Tensor, rows: readonly number[]): tf.Tensor {
+  return tf.tidy(() => {
+    const s = fn(out, rows);
+    if (!s || typeof (s as { rank?: unknown }).rank !== 'number') throw new ModelError('E_TARGET', 'The score function must return a tensor.');
+    const r = s.rank === 0 ? tf.reshape(s, [1]) : s.rank === 1 ? s : tf.sum(tf.reshape(s, [s.shape[0], -1]), 1);
+    if (r.shape[0] !== rows.length) throw new ModelError('E_TARGET', `The score function returned ${r.shape[0]} scores for ${rows.length} outputs: it must give one per row.`);
+    return r;
+  });
+}
+
+const repeat = (i: number, count: number): number[] => new Array<number>(count).fill(i);
+
+/** A score function target: fixed on the clean outputs, which it scores. */
+async function functionTargets(ctx: Ctx, fn0: TargetFn): Promise<Targets> {
+  const out = tf.tidy(() => ctx.model.predict(ctx.x));
+  try {
+    const score = fn0.info?.fix ? await fn0.info.fix(out) : fn0;
+    checkAbort(ctx.opts.signal);
+    const rows = Array.from({ length: ctx.n }, (_, i) => i);
+    const original = await readF32(rowScores(score, out, rows));
+    const c = out.rank >= 2 ? out.shape[out.rank - 1] : 1;
+    const named = resolveTargets(score, (await out.data()) as Float32Array, ctx.n, c);
+    const classIndex = Int32Array.from(named, (t) => t[0] ?? -1);
+    return { classIndex, original, numClasses: c, score };
+  } finally {
+    out.dispose();
+  }
+}
+
 /** Clean outputs of every image, the target classes and their scores (validated against the class count). */
-async function targets(ctx: Ctx): Promise<{ classIndex: Int32Array; original: Float32Array; numClasses: number }> {
+async function targets(ctx: Ctx): Promise<Targets> {
+  const fn = ctx.opts.target ?? ctx.opts.classIndex;
+  if (typeof fn === 'function') return functionTargets(ctx, fn);
   const out = tf.tidy(() => ctx.model.predict(ctx.x));
   if (out.rank !== 2) {
     out.dispose();
@@ -167,7 +213,7 @@ async function targets(ctx: Ctx): Promise<{ classIndex: Int32Array; original: Fl
   const o = await readF32(out);
   const req: Target = ctx.opts.target ?? ctx.opts.classIndex ?? 'top1';
   if (typeof req === 'function' || (typeof req === 'object' && req !== null && 'topK' in req && (req as { topK: number }).topK !== 1)) {
-    throw new ModelError('E_TARGET', 'Perturbation methods explain one class per image: pass a class index, one per image, \'top1\' or {rank}.');
+    throw new ModelError('E_TARGET', 'Perturbation methods explain one class per image: pass a class index, one per image, \'top1\', {rank} or a score function.');
   }
   if (Array.isArray(req) && req.length !== 1 && req.length !== ctx.n) throw new ModelError('E_TARGET', `classIndex must be one class or one per image (${ctx.n}).`);
   const list = Array.isArray(req) && req.length === 1 ? req[0] : req;
@@ -186,7 +232,7 @@ async function targets(ctx: Ctx): Promise<{ classIndex: Int32Array; original: Fl
     classIndex[i] = k;
     original[i] = targetScore(row, k, ctx.opts.scoreWeights === 'probability');
   }
-  return { classIndex, original, numClasses };
+  return { classIndex, original, numClasses, score: null };
 }
 
 /** The raw target score, or the target's softmax probability over classes (float64, max-shifted). */
@@ -247,7 +293,7 @@ interface MaskPass {
  * `a` is the image's activations [h][w][c] (possibly a compacted channel subset).
  */
 async function maskedScores(
-  ctx: Ctx, i: number, a: Float32Array, h: number, w: number, c: number, cls: number,
+  ctx: Ctx, i: number, a: Float32Array, h: number, w: number, c: number, cls: number, score: TargetFn | null,
   passes: readonly MaskPass[], alignCorners: boolean, noise: ((std: number) => number) | null,
 ): Promise<Float64Array> {
   const { rt, H, W, ci, batchSize } = ctx;
@@ -275,11 +321,17 @@ async function maskedScores(
           }
         }
       }
-      const logits = tf.tidy(() => ctx.model.predict(tf.tensor4d(batch, [count, H, W, ci])));
-      const o = await readF32(logits);
-      checkAbort(ctx.opts.signal);
-      const nc = o.length / count;
-      for (let b = 0; b < count; b++) sums[k0 + b] += targetScore(o.subarray(b * nc, (b + 1) * nc), cls, probability);
+      if (score) {
+        const v = await readF32(tf.tidy(() => rowScores(score, ctx.model.predict(tf.tensor4d(batch, [count, H, W, ci])), repeat(i, count))));
+        checkAbort(ctx.opts.signal);
+        for (let b = 0; b < count; b++) sums[k0 + b] += v[b];
+      } else {
+        const logits = tf.tidy(() => ctx.model.predict(tf.tensor4d(batch, [count, H, W, ci])));
+        const o = await readF32(logits);
+        checkAbort(ctx.opts.signal);
+        const nc = o.length / count;
+        for (let b = 0; b < count; b++) sums[k0 + b] += targetScore(o.subarray(b * nc, (b + 1) * nc), cls, probability);
+      }
       tick(ctx, count);
     }
   }
@@ -330,7 +382,7 @@ export async function maskPlan(
   if (maxN === 0) {
     const scores = new Float32Array(ctx.n * c);
     for (let i = 0; i < ctx.n; i++) {
-      const s = await maskedScores(ctx, i, a.subarray(i * hwc, (i + 1) * hwc), h, w, c, t.classIndex[i], passes, alignCorners, noise);
+      const s = await maskedScores(ctx, i, a.subarray(i * hwc, (i + 1) * hwc), h, w, c, t.classIndex[i], t.score, passes, alignCorners, noise);
       for (let k = 0; k < c; k++) scores[i * c + k] = s[k] / passes.length;
     }
     return finish(ctx, method, weigh, a, { h, w, c }, scores, { classIndex: t.classIndex, originalScore: t.original });
@@ -346,7 +398,7 @@ export async function maskPlan(
     channelsUsed.set(order, i * used);
     const ci = compact.subarray(i * h * w * used, (i + 1) * h * w * used);
     for (let p = 0; p < h * w; p++) for (let j = 0; j < used; j++) ci[p * used + j] = ai[p * c + order[j]];
-    const s = await maskedScores(ctx, i, ci, h, w, used, t.classIndex[i], passes, alignCorners, null);
+    const s = await maskedScores(ctx, i, ci, h, w, used, t.classIndex[i], t.score, passes, alignCorners, null);
     for (let j = 0; j < used; j++) cScores[i * used + j] = s[j];
   }
   const r = finish(ctx, method, weigh, compact, { h, w, c: used }, cScores, { classIndex: t.classIndex, originalScore: t.original });
@@ -445,12 +497,13 @@ export async function ablationPlan(
       }
       const out = tf.tidy(() => {
         const xi = imageTensor(ctx, i);
-        return ctx.model.forwardFrom(tf.tile(xi, [count, 1, 1, 1]), ctx.layer, tf.tensor4d(batch, [count, h, w, c]));
+        const y = ctx.model.forwardFrom(tf.tile(xi, [count, 1, 1, 1]), ctx.layer, tf.tensor4d(batch, [count, h, w, c]));
+        return t.score ? rowScores(t.score, y, repeat(i, count)) : y;
       });
       const o = await readF32(out);
       checkAbort(ctx.opts.signal);
       const nc = o.length / count;
-      for (let b = 0; b < count; b++) scores[i * c + k0 + b] = o[b * nc + t.classIndex[i]];
+      for (let b = 0; b < count; b++) scores[i * c + k0 + b] = t.score ? o[b] : o[b * nc + t.classIndex[i]];
       tick(ctx, count);
     }
   }
@@ -495,7 +548,9 @@ export async function noisyGradientPlan(
       const cls = t.classIndex[i];
       const gt = tf.tidy(() => {
         // Samples are independent rows, so the gradient of the summed target gives each row's own gradient.
-        const r = ctx.model.capture(tf.tensor4d(noisy, [count, ctx.H, ctx.W, ctx.ci]), ctx.layer, (out) => makeScore(new Array<number>(count).fill(cls), out.shape)(out));
+        const score = t.score;
+        const r = ctx.model.capture(tf.tensor4d(noisy, [count, ctx.H, ctx.W, ctx.ci]), ctx.layer, (out) =>
+          score ? tf.sum(rowScores(score, out, repeat(i, count))) : makeScore(new Array<number>(count).fill(cls), out.shape)(out));
         return r.gradients;
       });
       const g = await readF32(gt);

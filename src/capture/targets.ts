@@ -5,15 +5,17 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { InputError, ModelError, NameError } from '../errors.js';
 import type { ScoreFn } from './adapter.js';
+import type { TargetFn } from './target-library.js';
 
 /**
  * - a class index (every sample), or one index per sample;
  * - 'top1': each sample's most likely class; `{rank: r}`: its r-th most likely (1-based);
  * - `{topK: k}`: the summed scores of each sample's k most likely classes;
- * - a function `(output) => tensor` giving each sample's score (segmentation masks, boxes,
- *   embeddings…); it is summed over everything.
+ * - a function `(output, samples?) => tensor` giving each sample's score: the helpers of the target
+ *   library (classTarget, softmaxTarget, segmentationTarget, boxTarget… see docs/targets.md) or
+ *   your own; what it returns is summed over everything for the gradient.
  */
-export type Target = number | readonly number[] | 'top1' | { topK: number } | { rank: number } | ((output: tf.Tensor) => tf.Tensor);
+export type Target = number | readonly number[] | 'top1' | { topK: number } | { rank: number } | TargetFn;
 
 export interface ScoreOptions {
   /** 'logits' (default) scores the raw model output; 'probabilities' applies softmax over its last axis first. */
@@ -95,7 +97,7 @@ export function makeScore(target: Target | undefined, outputShape: readonly (num
  */
 export function resolveTargets(target: Target | undefined, out: ArrayLike<number>, n: number, c: number): number[][] {
   const t = target ?? 'top1';
-  if (typeof t === 'function') return Array.from({ length: n }, () => []);
+  if (typeof t === 'function') return t.info?.classesOf ? t.info.classesOf(out, n, c) : Array.from({ length: n }, () => []);
   if (typeof t === 'number') return Array.from({ length: n }, () => [t]);
   if (Array.isArray(t)) return t.map((k) => [k]);
   const ranked = (i: number) =>
@@ -104,4 +106,44 @@ export function resolveTargets(target: Target | undefined, out: ArrayLike<number
   if ('topK' in (t as object)) return Array.from({ length: n }, (_, i) => ranked(i).slice(0, (t as { topK: number }).topK));
   const r = (t as { rank: number }).rank;
   return Array.from({ length: n }, (_, i) => [ranked(i)[r - 1]]);
+}
+
+/**
+ * The target for rows start…start+count−1 of a batch (explain's batch slices): per-sample lists are
+ * sliced, functions told which samples their rows are (their per-sample arguments follow).
+ */
+export function targetForRows(target: Target | undefined, start: number, count: number, n: number): Target | undefined {
+  if (Array.isArray(target)) return target.slice(start, start + count);
+  if (typeof target !== 'function' || (start === 0 && count === n)) return target;
+  const rows = Array.from({ length: count }, (_, i) => start + i);
+  const fn = target;
+  const sub = (output: tf.Tensor, samples?: readonly number[]) => fn(output, samples ? samples.map((j) => rows[j]) : rows);
+  const info = fn.info;
+  if (!info) return sub;
+  return Object.assign(sub, {
+    info: { ...info, classesOf: info.classesOf && ((out: ArrayLike<number>, k: number, c: number, samples?: readonly number[]) => info.classesOf!(out, k, c, samples ? samples.map((j) => rows[j]) : rows)), fix: undefined },
+  });
+}
+
+/** The target applied to softmax(output) (explain's `scoreOn: 'probabilities'`), fixing included. */
+export function onProbabilities(fn: TargetFn): TargetFn {
+  const wrap = (f: TargetFn): TargetFn => {
+    const g = (output: tf.Tensor, samples?: readonly number[]) => tf.tidy(() => f(tf.softmax(output), samples));
+    const info = f.info;
+    if (!info) return g;
+    return Object.assign(g, {
+      info: {
+        ...info,
+        fix: info.fix && (async (output: tf.Tensor) => {
+          const p = tf.softmax(output);
+          try {
+            return wrap(await info.fix!(p));
+          } finally {
+            p.dispose();
+          }
+        }),
+      },
+    });
+  };
+  return wrap(fn);
 }

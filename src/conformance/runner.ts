@@ -12,6 +12,7 @@ import type { MethodDescriptor } from '../methods/types.js';
 import { deprocessImage, guidedGradCamSync } from '../methods/guided.js';
 import { f32, inputSize, type GoldenCase, type GoldenFile, type GoldenMethodRef } from './golden.js';
 import { CONFORMANCE_TOLERANCES as TOL } from './tolerances.js';
+import { storedTargetChecks } from './targets.js';
 
 export type CheckStatus = 'PASS' | 'FAIL' | 'SKIP';
 
@@ -96,6 +97,7 @@ export async function* runConformance(g: GoldenFile, opts: ConformanceOptions): 
   if (opts.backend !== undefined) e2e = await loadE2E(opts.backend);
   for (const c of g.cases) {
     yield* caseChecks(g, c, opts.runtime, wanted);
+    yield* storedTargetChecks(g, c, opts.runtime, wanted, caseChecks);
     if (e2e) for await (const l of e2e.e2eChecks(g, c, { backend: opts.backend!, methods: wanted, runtime: opts.runtime })) yield l;
   }
 }
