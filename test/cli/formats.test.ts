@@ -18,7 +18,7 @@ const work = mkdtempSync(join(tmpdir(), 'camkit-formats-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 /** Mean and max |difference| of premultiplied RGB over the pixels opaque in the reference. */
-function diff(a: { data: Uint8Array }, ref: { data: Uint8Array }) {
+function diff(a: { data: ArrayLike<number> }, ref: { data: ArrayLike<number> }) {
   let max = 0, sum = 0, n = 0;
   for (let p = 0; p < ref.data.length / 4; p++) {
     if (ref.data[p * 4 + 3] !== 255) continue;

@@ -40,6 +40,6 @@ export function drawFace(width = 64, height = width): { width: number; height: n
 export function facePng(width = 64, height = width): Buffer {
   const f = drawFace(width, height);
   const p = new PNG({ width: f.width, height: f.height });
-  p.data = Buffer.from(f.data);
+  p.data = Buffer.from(f.data) as unknown as typeof p.data;
   return PNG.sync.write(p);
 }
