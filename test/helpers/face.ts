@@ -37,9 +37,9 @@ export function drawFace(width = 64, height = width): { width: number; height: n
   return { width, height, data };
 }
 
-export function facePng(width = 64, height = width): Buffer {
+export function facePng(width = 64, height = width): Uint8Array {
   const f = drawFace(width, height);
   const p = new PNG({ width: f.width, height: f.height });
-  p.data = Buffer.from(f.data) as unknown as typeof p.data;
+  p.data = f.data;
   return PNG.sync.write(p);
 }
