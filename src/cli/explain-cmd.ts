@@ -94,11 +94,19 @@ function replyError(r: Extract<WorkerReply, { ok: false }>): Error {
   return e;
 }
 
-/** Runs `tasks` on `workers` threads (at most two queued per thread), calling `done` in completion order. */
-async function runPool(workers: number, config: JobConfig, tasks: readonly JobTask[], done: (o: JobOutput) => void, onPool: (p: Tinypool | null) => void): Promise<void> {
+/**
+ * Runs `tasks` on `workers` threads (at most two queued per thread), calling `done` in completion order.
+ * Every thread first loads its model (one warm-up task each), then `ready` is called.
+ */
+async function runPool(workers: number, config: JobConfig, tasks: readonly JobTask[], done: (o: JobOutput) => void, onPool: (p: Tinypool | null) => void, ready: () => void): Promise<void> {
   const pool = new Tinypool({ filename: workerFile(), minThreads: workers, maxThreads: workers });
   onPool(pool);
   try {
+    const n = Math.min(workers, tasks.length);
+    for (const reply of (await Promise.all(Array.from({ length: n }, () => pool.run({ config, task: null })))) as WorkerReply[]) {
+      if (!reply.ok) throw replyError(reply);
+    }
+    ready();
     await new Promise<void>((resolveAll, rejectAll) => {
       let next = 0, inflight = 0, failed = false;
       const fail = (e: unknown) => {
@@ -116,7 +124,7 @@ async function runPool(workers: number, config: JobConfig, tasks: readonly JobTa
               if (failed) return;
               if (!reply.ok) return fail(replyError(reply));
               try {
-                done(reply.out);
+                done(reply.out!);
               } catch (e) {
                 return fail(e);
               }
@@ -227,8 +235,9 @@ export async function cmdExplain(argv: string[], usage: string): Promise<void> {
         // each worker loads its own copy; this one was only needed for the checks above
         loaded.model.dispose();
         mainModel = null;
-        await runPool(workers, config, tasks, commit, (pl) => (pool = pl));
+        await runPool(workers, config, tasks, commit, (pl) => (pool = pl), () => progress.start());
       } else {
+        progress.start();
         for (const t of tasks) commit(await processImage({ loaded }, config, t));
       }
     } finally {

@@ -10,7 +10,7 @@ export interface ProgressLine {
 
 export class Progress {
   private done = 0;
-  private readonly t0 = performance.now();
+  private t0 = performance.now();
   private last = 0;
   private drawn = false;
   private lines = 0;
@@ -19,6 +19,11 @@ export class Progress {
     private readonly methods: number,
     private readonly opts: { quiet: boolean; tty: boolean; write?: (s: string) => void },
   ) {}
+
+  /** Starts the clock of the rate and ETA (after the models are loaded). */
+  start(): void {
+    this.t0 = performance.now();
+  }
 
   private write(s: string): void {
     (this.opts.write ?? ((x: string) => process.stderr.write(x)))(s);

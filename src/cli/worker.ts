@@ -7,16 +7,18 @@ import { CamkitError } from '../errors.js';
 let ctx: Promise<JobContext> | null = null;
 let key = '';
 
-export type WorkerReply = { ok: true; out: JobOutput } | { ok: false; code: string | null; name: string; message: string };
+export type WorkerReply = { ok: true; out: JobOutput | null } | { ok: false; code: string | null; name: string; message: string };
 
-export default async function run({ config, task }: { config: JobConfig; task: JobTask }): Promise<WorkerReply> {
+/** One image; `task: null` only loads the model (the pool's warm-up, so start-up is not in the rate). */
+export default async function run({ config, task }: { config: JobConfig; task: JobTask | null }): Promise<WorkerReply> {
   try {
     const k = JSON.stringify(config);
     if (!ctx || k !== key) {
       key = k;
       ctx = createContext(config);
     }
-    return { ok: true, out: await processImage(await ctx, config, task) };
+    const c = await ctx;
+    return { ok: true, out: task ? await processImage(c, config, task) : null };
   } catch (e) {
     if (e instanceof CamkitError) return { ok: false, code: e.code, name: e.name, message: e.message };
     return { ok: false, code: null, name: (e as Error)?.name ?? 'Error', message: String((e as Error)?.message ?? e) };
