@@ -202,7 +202,7 @@ export async function cmdExplain(argv: string[], usage: string): Promise<void> {
     const tasks: JobTask[] = [];
     for (const im of mine) {
       const rec = readRecord(out, im.stem);
-      const todo = force ? [...methods] : methodsToDo(out, rec, settings, methods, im.key);
+      const todo = force ? [...methods] : methodsToDo(out, rec, settings, methods, im.key, im.abs);
       if (todo.length) tasks.push({ index: im.index, abs: im.abs, path: im.path, stem: im.stem, methods: todo });
       else records.set(im.index, rec!);
     }

@@ -64,11 +64,11 @@ export function readRecords(out: string): ImageRecord[] {
 }
 
 /**
- * The methods still to do for an image: all of them unless a record with the same settings lists the
- * method and its files exist.
+ * The methods still to do for an image: all of them unless a record of the same image (key and path)
+ * with the same settings lists the method and its files exist.
  */
-export function methodsToDo(out: string, rec: ImageRecord | null, settings: JobSettings, methods: readonly string[], key: string): string[] {
-  if (!rec || rec.key !== key || canonical(rec.settings) !== canonical(settings) || !existsSync(join(out, rec.input))) return [...methods];
+export function methodsToDo(out: string, rec: ImageRecord | null, settings: JobSettings, methods: readonly string[], key: string, image: string): string[] {
+  if (!rec || rec.key !== key || rec.image !== image || canonical(rec.settings) !== canonical(settings) || !existsSync(join(out, rec.input))) return [...methods];
   return methods.filter((m) => {
     const e = rec.entries.find((x) => x.method === m);
     return !e || !Object.values(e.files).every((f) => existsSync(join(out, f)));

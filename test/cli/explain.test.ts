@@ -227,7 +227,7 @@ describe('camkit explain: bad inputs → exit 1, one line on stderr, no partial 
     expect(r.code).toBe(1);
     expect(r.stderr.split('\n').filter(Boolean)).toEqual([expect.stringMatching(/^camkit: Cannot decode .*corrupt\.png/)]);
     const files = readdirSync(out).sort();
-    expect(files).toEqual(['sample-1.GradCAM.map.json', 'sample-1.GradCAM.map.png', 'sample-1.GradCAM.png', 'sample-1.input.png']);
+    expect(files).toEqual(['.camkit', 'sample-1.GradCAM.map.json', 'sample-1.GradCAM.map.png', 'sample-1.GradCAM.png', 'sample-1.input.png']);
     expect(readdirSync(join(out, '.camkit'))).toEqual(['sample-1.json']);
     // a re-run without the bad file keeps sample-1 and only writes the results
     const again = await inProcess(['explain', join(SAMPLES, 'sample-1.png'), '--out', out]);
