@@ -71,8 +71,11 @@ describe('--shard', () => {
     expect(parts.reduce((a, p) => a + p.length, 0)).toBe(1000);
     expect(new Set(parts.flat().map((p) => p.key)).size).toBe(1000);
     for (const p of parts) expect(p.length).toBeGreaterThan(200);
-    const more = [...images, ...Array.from({ length: 300 }, (_, i) => ({ index: 1000 + i, key: `new/${i}.png`, path: '', abs: '', stem: '' }))];
+    for (const [i, p] of parts.entries()) for (const im of p) expect(shardOf(im.key, 4)).toBe(i + 1);
+    // new images sort in before the old ones (every position changes): the old ones stay in their shards
+    const keys2 = [...Array.from({ length: 300 }, (_, i) => `a-new/${i}.png`), ...keys];
+    const more = keys2.map((key, index) => ({ index, key, path: key, abs: `/${key}`, stem: String(index) }));
     const again = selectShard(more, { index: 2, count: 4 });
-    expect(again.filter((p) => p.index < 1000).map((p) => p.key)).toEqual(parts[1].map((p) => p.key));
+    expect(again.filter((p) => !p.key.startsWith('a-new/')).map((p) => p.key)).toEqual(parts[1].map((p) => p.key));
   });
 });
