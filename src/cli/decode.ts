@@ -7,6 +7,7 @@ import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 import omggif from 'omggif';
 import { decode as decodeBmp } from 'bmp-ts';
+import decodeWebp, { init as initWebp } from '@jsquash/webp/decode.js';
 import { FileError } from '../errors.js';
 import type { RGBAImage } from '../render/types.js';
 
@@ -89,17 +90,16 @@ export function checkImageFile(path: string): ImageFormat {
 }
 
 type Decoded = { width: number; height: number; data: Uint8ClampedArray };
-let webp: Promise<(b: ArrayBuffer) => Promise<Decoded>> | null = null;
+let webpReady: Promise<void> | null = null;
 
-/** The WebP decoder, instantiated once per thread from the wasm file inside @jsquash/webp. */
-function webpDecoder(): Promise<(b: ArrayBuffer) => Promise<Decoded>> {
-  webp ??= (async () => {
-    const mod = await import('@jsquash/webp/decode.js');
+/** The WebP decoder, instantiated once per thread from the wasm file inside @jsquash/webp (no fetch). */
+async function webpDecode(b: ArrayBuffer): Promise<Decoded> {
+  webpReady ??= (async () => {
     const file = createRequire(import.meta.url).resolve('@jsquash/webp/codec/dec/webp_dec.wasm');
-    await mod.init(await WebAssembly.compile(readFileSync(file)));
-    return mod.default as unknown as (b: ArrayBuffer) => Promise<Decoded>;
+    await initWebp(await WebAssembly.compile(readFileSync(file)));
   })();
-  return webp;
+  await webpReady;
+  return (await decodeWebp(b)) as unknown as Decoded;
 }
 
 /** Decodes image bytes (any supported format) to RGBA8. `path` names the file in errors. */
@@ -150,9 +150,8 @@ async function decodeAs(f: ImageFormat, bytes: Uint8Array): Promise<RGBAImage> {
       return { width: b.width, height: b.height, data };
     }
     case 'webp': {
-      const dec = await webpDecoder();
       const ab = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
-      const d = await dec(ab);
+      const d = await webpDecode(ab);
       return { width: d.width, height: d.height, data: new Uint8Array(d.data.buffer, d.data.byteOffset, d.data.byteLength) };
     }
   }
