@@ -63,6 +63,12 @@ explain options:
   --json                print {"results":[…]} on stdout (progress stays on stderr)
   --quiet               no progress or summary on stderr
 
+layers options:
+  --model PATH  --json  --backend wasm|cpu  --size WxH (the dry-run input of a model without a fixed size)
+
+merge options:
+  --out DIR (default: the first DIR)  --page-size N  --json (the entries on stdout)  --quiet
+
 eval options:
   --images DIR --labels FILE   your images and a manifest: JSON lines {"image","label","boxes":[[x0,y0,x1,y1]…]}
                         or CSV with columns image,label[,x0,y0,x1,y1] (one row per box); without them a

@@ -79,3 +79,28 @@ describe('--shard', () => {
     expect(again.filter((p) => !p.key.startsWith('a-new/')).map((p) => p.key)).toEqual(parts[1].map((p) => p.key));
   });
 });
+
+describe('progress on stderr', () => {
+  it('a terminal gets one line redrawn in place (bar, count, rate, ETA), throttled; a pipe gets one line per image × method', async () => {
+    const { Progress } = await import('../../src/cli/progress.js');
+    const tty: string[] = [];
+    const p = new Progress(3, 2, { quiet: false, tty: true, write: (s) => tty.push(s) });
+    p.start();
+    const line = { stem: 'a', method: 'M', className: 'cat', score: 0.5, ms: 12 };
+    p.image([line, line]);
+    p.image([line, line]); // within 100 ms of the first: not redrawn
+    p.image([line, line]); // the last one is always drawn
+    p.end();
+    expect(tty).toHaveLength(3);
+    expect(tty[0]).toMatch(/^\r\x1b\[K[█░]{24} 1\/3 images · [\d.]+ images\/s · ETA \S+$/);
+    expect(tty[1]).toMatch(/ 3\/3 images /);
+    expect(tty[2]).toBe('\n');
+    const pipe: string[] = [];
+    const q = new Progress(2, 2, { quiet: false, tty: false, write: (s) => pipe.push(s) });
+    q.image([line, { ...line, method: 'N' }]);
+    expect(pipe).toEqual(['[1/4] a M → cat (0.500) 12 ms\n', '[2/4] a N → cat (0.500) 12 ms\n']);
+    const quiet: string[] = [];
+    new Progress(1, 1, { quiet: true, tty: true, write: (s) => quiet.push(s) }).image([line]);
+    expect(quiet).toEqual([]);
+  });
+});
