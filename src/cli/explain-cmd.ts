@@ -210,7 +210,7 @@ export async function cmdExplain(argv: string[], usage: string): Promise<void> {
     const byIndex = new Map<number, InputImage>(mine.map((im) => [im.index, im]));
     const tty = !!process.stderr.isTTY;
     if (!quiet && skipped) process.stderr.write(`camkit: ${skipped} of ${mine.length} images already have their outputs in ${shown(out)}: skipped (--force redoes them).\n`);
-    const progress = new Progress(tasks.length, methods.length, { quiet, tty });
+    const progress = new Progress(tasks.length, tasks.reduce((a, t) => a + t.methods.length, 0), { quiet, tty });
 
     const commit = (o: JobOutput) => {
       const im = byIndex.get(o.index)!;

@@ -14,9 +14,10 @@ export class Progress {
   private last = 0;
   private drawn = false;
   private lines = 0;
+  /** `total` images, `lineTotal` image × method lines (less than images × methods when some are kept). */
   constructor(
     private readonly total: number,
-    private readonly methods: number,
+    private readonly lineTotal: number,
     private readonly opts: { quiet: boolean; tty: boolean; write?: (s: string) => void },
   ) {}
 
@@ -34,7 +35,7 @@ export class Progress {
     this.done++;
     if (this.opts.quiet) return;
     if (!this.opts.tty) {
-      for (const l of lines) this.write(`[${++this.lines}/${this.total * this.methods}] ${l.stem} ${l.method} → ${l.className} (${l.score.toFixed(3)}) ${l.ms.toFixed(0)} ms\n`);
+      for (const l of lines) this.write(`[${++this.lines}/${this.lineTotal}] ${l.stem} ${l.method} → ${l.className} (${l.score.toFixed(3)}) ${l.ms.toFixed(0)} ms\n`);
       return;
     }
     const now = performance.now();

@@ -84,7 +84,7 @@ describe('progress on stderr', () => {
   it('a terminal gets one line redrawn in place (bar, count, rate, ETA), throttled; a pipe gets one line per image × method', async () => {
     const { Progress } = await import('../../src/cli/progress.js');
     const tty: string[] = [];
-    const p = new Progress(3, 2, { quiet: false, tty: true, write: (s) => tty.push(s) });
+    const p = new Progress(3, 6, { quiet: false, tty: true, write: (s) => tty.push(s) });
     p.start();
     const line = { stem: 'a', method: 'M', className: 'cat', score: 0.5, ms: 12 };
     p.image([line, line]);
@@ -96,7 +96,7 @@ describe('progress on stderr', () => {
     expect(tty[1]).toMatch(/ 3\/3 images /);
     expect(tty[2]).toBe('\n');
     const pipe: string[] = [];
-    const q = new Progress(2, 2, { quiet: false, tty: false, write: (s) => pipe.push(s) });
+    const q = new Progress(2, 4, { quiet: false, tty: false, write: (s) => pipe.push(s) });
     q.image([line, { ...line, method: 'N' }]);
     expect(pipe).toEqual(['[1/4] a M → cat (0.500) 12 ms\n', '[2/4] a N → cat (0.500) 12 ms\n']);
     const quiet: string[] = [];
