@@ -2,8 +2,8 @@
 // LayersModel, 224×224×3, Grad-CAM at its automatic layer) over a folder of images, with --workers 1
 // and --workers 2. Each configuration runs --runs times (default 3) into a fresh folder; the table has
 // the median. Two rates per run:
-//   steady   images/s the CLI reports: from the moment every thread has its model loaded to the last
-//            image committed (start-up excluded: it is paid once per run, not per image)
+//   steady   images/s the CLI reports: from the moment every thread has loaded its model and run one
+//            warm-up explain to the last image committed (start-up excluded: paid once per run)
 //   wall     images / the whole process time (start-up, model loading, results and gallery included)
 // Not part of `npm run bench`. Usage: npm run build && npm run bench:cli [-- --n 48 --runs 3 --out FILE]
 import { execFileSync, spawnSync } from 'node:child_process';

@@ -15,7 +15,7 @@ import { checkImageFile } from './decode.js';
 import { resizeMode } from './geometry.js';
 import { expandInputs, parseShard, selectShard, shown, type InputImage } from './inputs.js';
 import { defaultModelDir, INPUT_SCALES, type LoadedModel } from './io.js';
-import { processImage, type JobConfig, type JobOutput, type JobSettings, type JobTask } from './job.js';
+import { processImage, warmUp, type JobConfig, type JobOutput, type JobSettings, type JobTask } from './job.js';
 import { ALL_METHODS, loadModelArg, parseMethods, setBackend } from './options.js';
 import { Progress } from './progress.js';
 import { commitImage, galleryItems, methodsToDo, readRecord, relTo, toEntries, writeResults, type ImageRecord } from './results.js';
@@ -96,7 +96,7 @@ function replyError(r: Extract<WorkerReply, { ok: false }>): Error {
 
 /**
  * Runs `tasks` on `workers` threads (at most two queued per thread), calling `done` in completion order.
- * Every thread first loads its model (one warm-up task each), then `ready` is called.
+ * Every thread first loads its model and warms it up (one task each), then `ready` is called.
  */
 async function runPool(workers: number, config: JobConfig, tasks: readonly JobTask[], done: (o: JobOutput) => void, onPool: (p: Tinypool | null) => void, ready: () => void): Promise<void> {
   const pool = new Tinypool({ filename: workerFile(), minThreads: workers, maxThreads: workers });
@@ -236,7 +236,8 @@ export async function cmdExplain(argv: string[], usage: string): Promise<void> {
         loaded.model.dispose();
         mainModel = null;
         await runPool(workers, config, tasks, commit, (pl) => (pool = pl), () => progress.start());
-      } else {
+      } else if (tasks.length) {
+        await warmUp({ loaded }, config);
         progress.start();
         for (const t of tasks) commit(await processImage({ loaded }, config, t));
       }

@@ -79,6 +79,25 @@ export async function createContext(cfg: JobConfig): Promise<JobContext> {
   return { loaded };
 }
 
+/**
+ * One explain (the default method: a forward and a backward pass) on a blank input of the model's size:
+ * the first call in a thread is several times slower (kernel and JIT warm-up), and rates are measured
+ * after it. Its errors are left to the images' own runs. Models without a fixed input size are not warmed.
+ */
+export async function warmUp(ctx: JobContext, cfg: JobConfig): Promise<void> {
+  const { loaded } = ctx;
+  if (!loaded.inputSize) return;
+  const [H, W] = loaded.inputSize;
+  const x = tf.zeros([1, H, W, loaded.channels]);
+  try {
+    await explain(loaded.model, x, { layer: cfg.settings.layer ?? undefined, target: cfg.settings.target });
+  } catch {
+    /* reported by the first image */
+  } finally {
+    x.dispose();
+  }
+}
+
 export function fileNames(stem: string, method: string) {
   return { overlay: `${stem}.${method}.png`, map_json: `${stem}.${method}.map.json`, map_png: `${stem}.${method}.map.png` };
 }

@@ -1,7 +1,7 @@
 // A worker thread of `camkit explain --workers N` (run by tinypool): its own tfjs, wasm backend, camkit
 // runtime and model, loaded on the first task; then one image per task, the same code as --workers 1.
 // Errors come back as data (code, message), since an Error's class does not cross the thread boundary.
-import { createContext, processImage, type JobConfig, type JobContext, type JobOutput, type JobTask } from './job.js';
+import { createContext, processImage, warmUp, type JobConfig, type JobContext, type JobOutput, type JobTask } from './job.js';
 import { CamkitError } from '../errors.js';
 
 let ctx: Promise<JobContext> | null = null;
@@ -9,7 +9,7 @@ let key = '';
 
 export type WorkerReply = { ok: true; out: JobOutput | null } | { ok: false; code: string | null; name: string; message: string };
 
-/** One image; `task: null` only loads the model (the pool's warm-up, so start-up is not in the rate). */
+/** One image; `task: null` loads the model and warms it up (start-up is not in the rate). */
 export default async function run({ config, task }: { config: JobConfig; task: JobTask | null }): Promise<WorkerReply> {
   try {
     const k = JSON.stringify(config);
@@ -18,7 +18,11 @@ export default async function run({ config, task }: { config: JobConfig; task: J
       ctx = createContext(config);
     }
     const c = await ctx;
-    return { ok: true, out: task ? await processImage(c, config, task) : null };
+    if (!task) {
+      await warmUp(c, config);
+      return { ok: true, out: null };
+    }
+    return { ok: true, out: await processImage(c, config, task) };
   } catch (e) {
     if (e instanceof CamkitError) return { ok: false, code: e.code, name: e.name, message: e.message };
     return { ok: false, code: null, name: (e as Error)?.name ?? 'Error', message: String((e as Error)?.message ?? e) };
