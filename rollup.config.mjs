@@ -19,8 +19,10 @@ const ENTRIES = {
   metrics: 'src/metrics/index.ts',
   widget: 'src/widget/index.ts',
 };
-for (const f of [...Object.values(ENTRIES), 'src/cli/camkit.ts']) if (!existsSync(f)) throw new Error(`rollup: entry ${f} is missing`);
+for (const f of [...Object.values(ENTRIES), 'src/cli/camkit.ts', 'src/cli/worker.ts']) if (!existsSync(f)) throw new Error(`rollup: entry ${f} is missing`);
 const pick = (names) => Object.fromEntries(names.map((n) => [n, ENTRIES[n]]));
+
+const CLI_DEPS = Object.keys(JSON.parse(readFileSync('package.json', 'utf8')).dependencies ?? {});
 
 const tfGlobal = (id) => /^@tensorflow\//.test(id);
 const nodeBuiltin = (id) => id.startsWith('node:');
@@ -102,10 +104,15 @@ export default [
       banner: 'if(typeof camkit==="undefined")throw new Error("camkit.capture.js runs on camkit.widget.js: load the widget script first");',
     },
   },
-  {
-    input: 'src/cli/camkit.ts',
-    external: (id) => external(id) || id === 'pngjs' || id === 'jpeg-js',
+  // The CLI and the worker thread of `camkit explain --workers N`, one file each (the CLI finds
+  // ./cli-worker.js beside itself); the package's dependencies (decoders, glob, worker pool) stay imports.
+  ...[
+    ['src/cli/camkit.ts', 'dist/cli.js', '#!/usr/bin/env node'],
+    ['src/cli/worker.ts', 'dist/cli-worker.js', ''],
+  ].map(([input, file, banner]) => ({
+    input,
+    external: (id) => external(id) || CLI_DEPS.some((d) => id === d || id.startsWith(`${d}/`)),
     plugins: [nodeResolve({ preferBuiltins: true }), ts()],
-    output: { file: 'dist/cli.js', format: 'es', banner: '#!/usr/bin/env node', inlineDynamicImports: true },
-  },
+    output: { file, format: 'es', banner, inlineDynamicImports: true },
+  })),
 ];

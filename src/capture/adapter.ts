@@ -35,6 +35,8 @@ export interface ModelAdapter {
   /** candidate layer names in order; the automatic target layer for input x */
   layerNames(): string[];
   defaultLayer(x: tf.Tensor): string;
+  /** layerNames() with each output shape (static, or from one dry run on x; null when unknown) and kind (layer class, graph op, 'hook') */
+  describeLayers(x: tf.Tensor): { name: string; shape: (number | null)[] | null; kind: string }[];
 }
 
 /** The hook a plain function calls at the points it wants to expose: `t = hook('block3', t)`. */
@@ -400,6 +402,14 @@ class LayersAdapter implements ModelAdapter {
     void x;
     throw new ModelError('E_MODEL', 'The model has no 4-D feature map to explain; pass `layer` explicitly.');
   }
+
+  describeLayers(x: tf.Tensor): { name: string; shape: (number | null)[] | null; kind: string }[] {
+    void x; // static shapes
+    return this.layerNames().map((name) => {
+      const l = this.topLevel(name) ?? this.nested.get(name)!.layer;
+      return { name, shape: staticShape(l), kind: l.getClassName() };
+    });
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -547,6 +557,13 @@ class GraphAdapter implements ModelAdapter {
     if (!pick) throw new ModelError('E_MODEL', 'The graph has no 4-D feature map to explain; pass `layer` explicitly.');
     return pick;
   }
+
+  describeLayers(x: tf.Tensor): { name: string; shape: (number | null)[] | null; kind: string }[] {
+    checkInput(x);
+    const shapes = this.shapesFor(x);
+    const nodes = this.m.executor?.graph?.nodes ?? {};
+    return this.layerNames().map((name) => ({ name, shape: shapes.get(name) ?? null, kind: nodes[name]?.op ?? 'node' }));
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -677,6 +694,11 @@ class FunctionAdapter implements ModelAdapter {
     );
     this.defaults.set(key, pick ?? INPUT_LAYER);
     return pick ?? INPUT_LAYER;
+  }
+
+  describeLayers(x: tf.Tensor): { name: string; shape: (number | null)[] | null; kind: string }[] {
+    checkInput(x);
+    return this.discover(x).map((s) => ({ name: s.name, shape: s.shape, kind: 'hook' }));
   }
 }
 

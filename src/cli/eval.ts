@@ -1,15 +1,26 @@
 // `camkit eval` / `npm run eval`: every method on a deterministic synthetic benchmark set (shapes with
-// boxes, generated at run time from a seed) → pointing game, energy pointing, Average Drop, Increase
-// in Confidence, deletion / insertion AUC and time per image, as a markdown table.
+// boxes, generated at run time from a seed), or on the user's own images and labels (--images DIR
+// --labels FILE) → pointing game, energy pointing, Average Drop, Increase in Confidence, deletion /
+// insertion AUC and time per image, as a markdown table.
 import * as tf from '@tensorflow/tfjs';
 import { writeFileSync } from 'node:fs';
 import { InputError, NameError } from '../errors.js';
 import { explain } from '../capture/index.js';
+import { createAdapter } from '../capture/adapter.js';
+import { toModelInput, type Preprocess } from '../core/preprocess.js';
 import { confidenceChange, deletionInsertion, energyPointingGame, pointingGame, road, type Box, type ScoreMode } from '../metrics/index.js';
 import { int, str, UsageError, type Parsed } from './args.js';
+import { checkImageFile, readImage } from './decode.js';
+import { checkLayer, preprocessArg } from './explain-cmd.js';
+import { boxToModel, fitImage, fitToModel, resizeMode, type ResizeMode } from './geometry.js';
+import type { LoadedModel } from './io.js';
+import { readManifest, type ManifestItem } from './manifest.js';
 import { loadModelArg, parseMethods, progress, runnable, setBackend } from './options.js';
 import { METHOD_NAMES } from '../methods/registry.js';
 import { makeShapeSet } from './shapes.js';
+
+export const EVAL_OPTS = ['model', 'layer', 'method', 'backend', 'n', 'seed', 'batch', 'out', 'steps', 'scores', 'images', 'labels', 'preprocess', 'input-scale', 'mean', 'std', 'resize'];
+export const EVAL_FLAGS = ['json', 'help', 'quiet', 'road'];
 
 /** Seed of the benchmark set: disjoint from the training stream and the samples. */
 export const EVAL_SEED = 700_000_000;
@@ -29,6 +40,10 @@ export interface EvalRow {
 }
 
 export async function runEval(p: Parsed): Promise<EvalRow[]> {
+  if (str(p, 'labels') !== undefined || str(p, 'images') !== undefined) return runEvalData(p);
+  for (const o of ['preprocess', 'input-scale', 'mean', 'std', 'resize']) {
+    if (str(p, o) !== undefined) throw new UsageError(`--${o} applies to your own images (--images DIR --labels FILE); the synthetic set is already model input.`);
+  }
   const n = int(p, 'n', 200);
   const seed = int(p, 'seed', EVAL_SEED, 0);
   const steps = int(p, 'steps', 20);
@@ -92,13 +107,148 @@ export async function runEval(p: Parsed): Promise<EvalRow[]> {
   return rows;
 }
 
-export function table(rows: readonly EvalRow[], info: { model: string; n: number; seed: number; backend: string; scores: string; steps: number; total: number }): string {
-  const f = (v: number) => v.toFixed(3);
+export function table(rows: readonly EvalRow[], info: { model: string; n: number; seed: number; backend: string; scores: string; steps: number; total: number; data?: string; boxed?: number }): string {
+  const f = (v: number) => (Number.isFinite(v) ? v.toFixed(3) : '–');
   const road = rows.some((r) => r.road);
   const head = `| Method | Pointing game (↑) | Pointing, strict (↑) | Energy pointing (↑) | Average drop (↓) | Increase in confidence (↑) | Deletion AUC (↓) | Insertion AUC (↑) | ms / image |${road ? ' ROAD MoRF (↓) | ROAD LeRF (↑) | ROAD combined (↑) |' : ''}`;
   const sep = `|---|---:|---:|---:|---:|---:|---:|---:|---:|${road ? '---:|---:|---:|' : ''}`;
   const body = rows
     .map((r) => `| ${r.method} | ${f(r.pointing)} | ${f(r.pointingStrict)} | ${f(r.energy)} | ${f(r.averageDrop)} | ${f(r.increase)} | ${f(r.deletion)} | ${f(r.insertion)} | ${r.msPerImage.toFixed(1)} |${road ? (r.road ? ` ${f(r.road.morf)} | ${f(r.road.lerf)} | ${f(r.road.combined)} |` : ' | | |') : ''}`)
     .join('\n');
-  return `${head}\n${sep}\n${body}\n\n${info.n} synthetic images (seed ${info.seed}), model: ${info.model}, backend ${info.backend}, scores: ${info.scores}, deletion/insertion ≤ ${info.steps} steps; pointing game with Zhang et al.'s tolerance (15 px at 224², scaled to the image), strict = the arg max inside a box; ms / image = the explain call alone; total ${info.total.toFixed(0)} s including metrics.\n`;
+  const what = info.data !== undefined ? `${info.n} images from ${info.data} (${info.boxed ?? 0} with boxes; the pointing columns use those)` : `${info.n} synthetic images (seed ${info.seed})`;
+  return `${head}\n${sep}\n${body}\n\n${what}, model: ${info.model}, backend ${info.backend}, scores: ${info.scores}, deletion/insertion ≤ ${info.steps} steps; pointing game with Zhang et al.'s tolerance (15 px at 224², scaled to the image), strict = the arg max inside a box; ms / image = the explain call alone; total ${info.total.toFixed(0)} s including metrics.\n`;
+}
+
+interface Acc {
+  hits: number[];
+  strict: number[];
+  energy: number[];
+  drop: number[];
+  increase: number[];
+  deletion: number[];
+  insertion: number[];
+  ms: number;
+  road: { morf: number; lerf: number; combined: number; n: number };
+}
+
+const meanOf = (a: readonly number[]) => (a.length ? a.reduce((x, y) => x + y, 0) / a.length : NaN);
+
+/** Decodes, fits and preprocesses a chunk of manifest images; boxes follow the same fit. */
+async function loadChunk(items: readonly ManifestItem[], loaded: LoadedModel, H: number, W: number, pre: Preprocess, mode: ResizeMode) {
+  const C = loaded.channels;
+  const x = new Float32Array(items.length * H * W * C);
+  const boxes: Box[][] = [];
+  for (let i = 0; i < items.length; i++) {
+    const img = await readImage(items[i].image);
+    const fit = fitImage(mode, img.width, img.height, W, H);
+    toModelInput(fitToModel(img, fit).data, W, H, C, pre, x.subarray(i * H * W * C, (i + 1) * H * W * C));
+    boxes.push(items[i].boxes.map((b) => boxToModel(b, fit)).filter((b): b is Box => b !== null));
+  }
+  return { x: tf.tensor4d(x, [items.length, H, W, C]), boxes };
+}
+
+/** `camkit eval --images DIR --labels FILE`: the same table on the user's images, in chunks of --batch. */
+async function runEvalData(p: Parsed): Promise<EvalRow[]> {
+  const labels = str(p, 'labels');
+  if (labels === undefined) throw new UsageError('camkit eval --images DIR needs --labels FILE (JSON lines or CSV: image, label, optional boxes).');
+  for (const o of ['n', 'seed']) if (str(p, o) !== undefined) throw new UsageError(`--${o} is for the synthetic set; with --labels every listed image is used.`);
+  const steps = int(p, 'steps', 20);
+  const batch = int(p, 'batch', 32);
+  const asked = str(p, 'method');
+  const { run: methods, skipped } = runnable(parseMethods(asked, METHOD_NAMES));
+  if (asked !== undefined && asked.trim().toLowerCase() !== 'all' && skipped.length) throw new UsageError(`${skipped[0].method} cannot run here: ${skipped[0].reason}.`);
+  const quiet = p.options.has('quiet');
+  const resize = resizeMode(str(p, 'resize'));
+  const backend = await setBackend(str(p, 'backend'));
+  const { loaded, name } = await loadModelArg(p);
+  try {
+    const sc = str(p, 'scores') ?? loaded.activation ?? 'softmax';
+    if (!['logits', 'softmax', 'sigmoid'].includes(sc)) throw new NameError('score mode', sc, ['logits', 'softmax', 'sigmoid']);
+    const scores = sc as ScoreMode;
+    if (!loaded.inputSize) throw new InputError('E_SHAPE', 'camkit eval needs a model with a fixed input size.');
+    const [H, W] = loaded.inputSize;
+    const pre = preprocessArg(p, loaded); // checked before any image is read
+    const layer = str(p, 'layer') ?? loaded.targetLayer;
+    checkLayer(loaded, layer ?? null);
+    const items = readManifest(labels, str(p, 'images'), loaded.classes);
+    for (const it of items) checkImageFile(it.image);
+    const n = items.length;
+    const acc = new Map<string, Acc>(methods.map((m) => [m, { hits: [], strict: [], energy: [], drop: [], increase: [], deletion: [], insertion: [], ms: 0, road: { morf: 0, lerf: 0, combined: 0, n: 0 } }]));
+    const adapter = createAdapter(loaded.model);
+    const t0 = performance.now();
+    let boxed = 0;
+    for (let s = 0; s < n; s += batch) {
+      const chunk = items.slice(s, s + batch);
+      const { x, boxes } = await loadChunk(chunk, loaded, H, W, pre, resize);
+      try {
+        // unlabelled images: the model's top-1 class
+        const out = adapter.predict(x);
+        const logits = (await out.data()) as Float32Array;
+        out.dispose();
+        const k = logits.length / chunk.length;
+        const targets = chunk.map((it, i) => {
+          if (it.label !== 'top1') return it.label;
+          let best = 0;
+          for (let c = 1; c < k; c++) if (logits[i * k + c] > logits[i * k + best]) best = c;
+          return best;
+        });
+        const withBoxes = boxes.map((b, i) => (b.length ? i : -1)).filter((i) => i >= 0);
+        boxed += withBoxes.length;
+        for (const method of methods) {
+          const a = acc.get(method)!;
+          const t1 = performance.now();
+          const r = await explain(loaded.model, x, { method, layer, target: targets, batchSize: batch });
+          a.ms += performance.now() - t1;
+          if (withBoxes.length) {
+            const P = r.width * r.height;
+            const sub = new Float32Array(withBoxes.length * P);
+            withBoxes.forEach((i, j) => sub.set(r.map.subarray(i * P, (i + 1) * P), j * P));
+            const maps = { map: sub, n: withBoxes.length, width: r.width, height: r.height };
+            const bx = withBoxes.map((i) => boxes[i]);
+            a.hits.push(...(await pointingGame(maps, bx)).hits);
+            a.strict.push(...(await pointingGame(maps, bx, { tolerance: 0 })).hits);
+            a.energy.push(...(await energyPointingGame(maps, bx)).perMap);
+          }
+          const cc = await confidenceChange(loaded.model, x, r, { targets, scores, batchSize: batch });
+          a.drop.push(...cc.drop);
+          a.increase.push(...cc.increase);
+          const di = await deletionInsertion(loaded.model, x, r, { targets, scores, steps, batchSize: batch });
+          a.deletion.push(...di.deletionAuc);
+          a.insertion.push(...di.insertionAuc);
+          if (p.options.has('road') && s < 20) {
+            const kk = Math.min(20 - s, chunk.length);
+            const sub = x.slice([0, 0, 0, 0], [kk, -1, -1, -1]);
+            try {
+              const rr = await road(loaded.model, sub, { map: r.map.subarray(0, kk * r.width * r.height), n: kk, width: r.width, height: r.height }, { targets: targets.slice(0, kk), scores, batchSize: batch });
+              a.road.morf += rr.morf * kk;
+              a.road.lerf += rr.lerf * kk;
+              a.road.combined += rr.combined * kk;
+              a.road.n += kk;
+            } finally {
+              sub.dispose();
+            }
+          }
+        }
+      } finally {
+        x.dispose();
+      }
+      if (!quiet) process.stderr.write(`eval: ${Math.min(s + batch, n)}/${n} images\n`);
+    }
+    const rows: EvalRow[] = methods.map((method) => {
+      const a = acc.get(method)!;
+      const row: EvalRow = { method, pointing: meanOf(a.hits), pointingStrict: meanOf(a.strict), energy: meanOf(a.energy), averageDrop: meanOf(a.drop), increase: meanOf(a.increase), deletion: meanOf(a.deletion), insertion: meanOf(a.insertion), msPerImage: a.ms / n };
+      if (a.road.n) row.road = { morf: a.road.morf / a.road.n, lerf: a.road.lerf / a.road.n, combined: a.road.combined / a.road.n };
+      return row;
+    });
+    const total = (performance.now() - t0) / 1000;
+    const md = table(rows, { model: name, n, seed: 0, backend, scores: sc, steps, total, data: labels, boxed });
+    // JSON: NaN (no boxed image) becomes null
+    if (p.options.has('json')) process.stdout.write(JSON.stringify({ model: name, n, labels, boxed, backend, scores: sc, steps, seconds: total, rows }) + '\n');
+    else process.stdout.write(md);
+    const outFile = str(p, 'out');
+    if (outFile) writeFileSync(outFile, md);
+    return rows;
+  } finally {
+    loaded.model.dispose();
+  }
 }

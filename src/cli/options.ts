@@ -29,9 +29,19 @@ export function runnable(names: readonly string[], caps: ModelCapabilities = {})
   return { run, skipped };
 }
 
-/** --help's method list: every registered method, with the default marked. */
-export function methodHelp(): string {
-  return METHODS.map((m) => (m === DEFAULT_METHOD ? `${m.name} (default)` : m.name)).join(', ');
+/** --help's method list: every registered method, the default marked, wrapped and indented for the usage text. */
+export function methodHelp(indent = 24, width = 100): string {
+  const lines: string[] = [];
+  let line = '';
+  for (const m of METHODS) {
+    const item = (m === DEFAULT_METHOD ? `${m.name} (default)` : m.name) + (m === METHODS[METHODS.length - 1] ? '' : ',');
+    if (line && indent + line.length + 1 + item.length > width) {
+      lines.push(line);
+      line = item;
+    } else line = line ? `${line} ${item}` : item;
+  }
+  lines.push(line);
+  return lines.join(`\n${' '.repeat(indent)}`);
 }
 
 export async function setBackend(name: string | undefined): Promise<string> {

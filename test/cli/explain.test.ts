@@ -114,7 +114,8 @@ describe('camkit explain reads JPEG', () => {
     writeFileSync(jpg, jpeg.encode({ width: png.width, height: png.height, data: png.data }, 95).data);
     const out = join(work, 'jpeg-out');
     const a = await inProcess(['explain', jpg, '--json', '--out', out]);
-    const b = await inProcess(['explain', join(SAMPLES, 'sample-3.png'), '--json', '--out', out]);
+    const b = await inProcess(['explain', join(SAMPLES, 'sample-3.png'), '--json', '--out', join(work, 'jpeg-out-2')]);
+    expect(a.stderr).toMatch(/explained 1 images/); // --json keeps progress and the summary on stderr
     expect(a.code).toBe(0);
     const ra = JSON.parse(a.stdout).results[0], rb = JSON.parse(b.stdout).results[0];
     expect(ra.class).toBe(rb.class);
@@ -123,10 +124,10 @@ describe('camkit explain reads JPEG', () => {
 
   // jpeg-js decodes progressive JPEG; this checks it on a progressive file that Debian's nodejs docs ship
   const PROGRESSIVE = '/usr/share/doc/nodejs/thin-white-stripe.jpg';
-  it.skipIf(!existsSync(PROGRESSIVE))('a progressive JPEG decodes', () => {
+  it.skipIf(!existsSync(PROGRESSIVE))("a progressive JPEG decodes", async () => {
     const bytes = readFileSync(PROGRESSIVE);
     expect(bytes.includes(Buffer.from([0xff, 0xc2]))).toBe(true); // SOF2 = progressive
-    const im = readImage(PROGRESSIVE);
+    const im = await readImage(PROGRESSIVE);
     expect([im.width, im.height]).toEqual([493, 58]);
     let sum = 0;
     for (let i = 0; i < im.data.length; i += 4) sum += im.data[i];
@@ -149,7 +150,7 @@ describe('camkit explain --model with a GraphModel on disk', () => {
     );
     g.dispose();
     const out = join(work, 'graph-out');
-    const r = await inProcess(['explain', join(SAMPLES, 'sample-2.png'), '--model', dir, '--layer', 'g/relu', '--backend', 'cpu', '--method', 'gradcam,eigencam', '--json', '--out', out]);
+    const r = await inProcess(['explain', join(SAMPLES, 'sample-2.png'), '--model', join(dir, 'model.json'), '--layer', 'g/relu', '--backend', 'cpu', '--method', 'gradcam,eigencam', '--json', '--quiet', '--out', out]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const res = JSON.parse(r.stdout).results;
@@ -203,8 +204,35 @@ describe('camkit explain: bad inputs → exit 1, one line on stderr, no partial 
     check(await inProcess(['explain', '--colormap', 'jett', '--out', out]), /Unknown colormap 'jett'.*'jet'/);
     check(await inProcess(['explain', '--backend', 'webgl', '--out', out]), /Unknown backend 'webgl'/);
   });
-  it('a failure after some files were written leaves nothing behind', async () => {
-    // sample-1 decodes, the corrupt one fails: decoding happens before writing, so nothing is created
-    check(await inProcess(['explain', join(SAMPLES, 'sample-1.png'), corrupt, '--out', out]), /Cannot decode/);
+  it('bad values of the options for real models and datasets', async () => {
+    check(await inProcess(['explain', '--layer', 'last_con', '--out', out]), /Unknown layer 'last_con'\. Did you mean 'last_conv'/);
+    check(await inProcess(['explain', '--resize', 'fit', '--out', out]), /Unknown resize mode 'fit'.*stretch, crop, letterbox/);
+    check(await inProcess(['explain', '--preprocess', 'imagenett', '--out', out]), /Unknown preprocess preset 'imagenett'.*'imagenet'/);
+    check(await inProcess(['explain', '--preprocess', 'imagenet', '--input-scale', '0-1', '--out', out]), /older name of --preprocess/);
+    check(await inProcess(['explain', '--input-scale', '0-2', '--out', out]), /Unknown input scale '0-2'/);
+    check(await inProcess(['explain', '--mean', '1,2', '--out', out]), /--mean must be one number or three/);
+    check(await inProcess(['explain', '--std', '0', '--out', out]), /std must be > 0/);
+    check(await inProcess(['explain', '--shard', '3/2', '--out', out]), /--shard must be I\/N/);
+    check(await inProcess(['explain', '--shard', '1', '--out', out]), /--shard must be I\/N/);
+    check(await inProcess(['explain', '--workers', '0', '--out', out]), /--workers must be an integer ≥ 1/);
+    check(await inProcess(['explain', join(work, 'no-such-dir/*.png'), '--out', out]), /No images match/);
+    const nested = join(work, 'nested');
+    mkdirSync(join(nested, 'sub'), { recursive: true });
+    writeFileSync(join(nested, 'sub', 'a.png'), readFileSync(join(SAMPLES, 'sample-1.png')));
+    check(await inProcess(['explain', nested, '--out', out]), /No images in .*nested \(add --recursive/);
+  });
+  it('a failure after some images were committed: exit 1, one line; the finished image is whole, the failed one left nothing', async () => {
+    // the truncated PNG passes the header check and fails to decode after sample-1 was committed
+    const r = await inProcess(['explain', join(SAMPLES, 'sample-1.png'), corrupt, '--out', out, '--quiet']);
+    expect(r.code).toBe(1);
+    expect(r.stderr.split('\n').filter(Boolean)).toEqual([expect.stringMatching(/^camkit: Cannot decode .*corrupt\.png/)]);
+    const files = readdirSync(out).sort();
+    expect(files).toEqual(['.camkit', 'sample-1.GradCAM.map.json', 'sample-1.GradCAM.map.png', 'sample-1.GradCAM.png', 'sample-1.input.png']);
+    expect(readdirSync(join(out, '.camkit'))).toEqual(['sample-1.json']);
+    // a re-run without the bad file keeps sample-1 and only writes the results
+    const again = await inProcess(['explain', join(SAMPLES, 'sample-1.png'), '--out', out]);
+    expect(again.code).toBe(0);
+    expect(again.stderr).toMatch(/1 of 1 images already have their outputs/);
+    rmSync(out, { recursive: true, force: true });
   });
 });

@@ -416,6 +416,8 @@ describe('camkit CLI: bad images and model files', () => {
     const png = readFileSync(img);
     writeFileSync(join(dir, 'corrupt.png'), Buffer.concat([png.subarray(0, 40), Buffer.alloc(30, 7)]));
     writeFileSync(join(dir, 'image.gif'), Buffer.from('GIF89a\x01\x00\x01\x00\x00\x00\x00;', 'latin1'));
+    writeFileSync(join(dir, 'image.tif'), Buffer.from('II*\x00\x08\x00\x00\x00\x00\x00', 'latin1'));
+    mkdirSync(join(dir, 'no-images'), { recursive: true });
     writeFileSync(join(dir, 'empty.png'), new Uint8Array(0));
     // decompression bombs: small files whose headers claim 10000×10000 (100 MP, over the 64 MP limit)
     const big = Buffer.from(png);
@@ -444,11 +446,12 @@ describe('camkit CLI: bad images and model files', () => {
   const cases: Array<[string, () => string[], RegExp]> = [
     ['a truncated JPEG', () => [join(dir, 'truncated.jpg')], /^camkit: Cannot decode .*truncated\.jpg: corrupt or unsupported JPEG/],
     ['a corrupt PNG', () => [join(dir, 'corrupt.png')], /^camkit: Cannot decode .*corrupt\.png: corrupt or unsupported PNG/],
-    ['an unsupported format (GIF)', () => [join(dir, 'image.gif')], /^camkit: Unsupported image format: .*image\.gif \(camkit reads PNG and JPEG\)/],
+    ['a corrupt GIF', () => [join(dir, 'image.gif')], /^camkit: Cannot decode .*image\.gif: corrupt or unsupported GIF/],
+    ['an unsupported format (TIFF)', () => [join(dir, 'image.tif')], /^camkit: Unsupported image format: .*image\.tif \(camkit reads PNG, JPEG, GIF, BMP and WebP\)/],
     ['an empty file', () => [join(dir, 'empty.png')], /^camkit: Unsupported image format/],
     ['a PNG header claiming 10000×10000', () => [join(dir, 'bomb.png')], /^camkit: .*bomb\.png is too large \(10000×10000\); camkit reads images up to 64 megapixels/],
     ['a JPEG header claiming 10000×10000', () => [join(dir, 'bomb.jpg')], /^camkit: Cannot decode .*bomb\.jpg: corrupt or unsupported JPEG \(maxResolutionInMP/],
-    ['a directory as image', () => [dir], /^camkit: .* is a directory, not an image/],
+    ['a folder without images', () => [join(dir, 'no-images')], /^camkit: No images in .*no-images/],
     ['a target class out of range', () => [img, '--target', '9'], /^camkit: Target class 9 is out of range \[0, 4\)/],
     ['an unknown layer', () => [img, '--layer', 's_conv22'], /^camkit: Unknown layer 's_conv22'\. Did you mean 's_conv2'/],
     ['an unknown backend', () => [img, '--backend', 'wasmm'], /^camkit: Unknown backend 'wasmm'\. Did you mean 'wasm'/],

@@ -107,8 +107,10 @@ describe('method registry', () => {
   it('camkit explain --help lists exactly the registry methods', () => {
     const r = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/camkit.ts'), 'explain', '--help'], { encoding: 'utf8', cwd: ROOT });
     expect(r.status, r.stderr).toBe(0);
-    const line = r.stdout.split('\n').findIndex((l) => l.includes('--method'));
-    const list = r.stdout.split('\n')[line + 1].trim().split(', ').map((s) => s.replace(/ \(default\)$/, ''));
+    const lines = r.stdout.split('\n');
+    const at = lines.findIndex((l) => l.includes('--method'));
+    const end = lines.findIndex((l, i) => i > at && /^\s+--/.test(l));
+    const list = lines.slice(at + 1, end).join(' ').trim().split(/,\s*/).map((s) => s.replace(/ \(default\)$/, ''));
     expect(list).toEqual(METHODS.map((m) => m.name));
     expect(r.stdout).toContain(`${DEFAULT_METHOD.name} (default)`);
   });
