@@ -110,7 +110,9 @@ describe('method registry', () => {
     const lines = r.stdout.split('\n');
     const at = lines.findIndex((l) => l.includes('--method'));
     const end = lines.findIndex((l, i) => i > at && /^\s+--/.test(l));
-    const list = lines.slice(at + 1, end).join(' ').trim().split(/,\s*/).map((s) => s.replace(/ \(default\)$/, ''));
+    // The method list starts on the line that names the default.
+    const from = lines.findIndex((l, i) => i > at && l.includes('(default)'));
+    const list = lines.slice(from, end).join(' ').trim().split(/,\s*/).map((s) => s.replace(/ \(default\)$/, ''));
     expect(list).toEqual(METHODS.map((m) => m.name));
     expect(r.stdout).toContain(`${DEFAULT_METHOD.name} (default)`);
   });
