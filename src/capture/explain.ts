@@ -1,20 +1,23 @@
 // explain(): one call from (model, input, method, layer, target) to maps. Gradient methods capture
 // activations and gradients through the adapter, read them with `await data()` (never dataSync:
 // it blocks browsers) and hand plain arrays to computeCamSync, so the CAM arithmetic runs in
-// camkit's kernels on every tfjs backend. Perturbation methods go to ./perturbation.ts.
+// camkit's kernels on every tfjs backend. Perturbation methods go to ./perturbation.ts, attention
+// rollout to ./rollout.ts. Token layers ([N, T, C]) are seen as [N, h, w, C] maps (./tokens.ts).
 import * as tf from '@tensorflow/tfjs-core';
 import { AbortError, InputError, ModelError, NameError, OptionError } from '../errors.js';
 import { computeCamSync, type CamOptions, type CamResult } from '../compute.js';
-import { fuseMaps, type FuseMode } from '../core/post.js';
+import { fuseMaps, type FuseMode, type OutputMode } from '../core/post.js';
 import { guidedGradCamSync } from '../methods/guided.js';
 import { DEFAULT_METHOD, methodDescriptor } from '../methods/registry.js';
-import type { CamMethod } from '../methods/types.js';
+import type { CamMethod, MethodDescriptor } from '../methods/types.js';
 import { getRuntime, type Runtime } from '../runtime/init.js';
 import { loadExtension } from '../runtime/extension.js';
-import { createAdapter, type AdapterOptions, type ExplainableModel, type ModelAdapter } from './adapter.js';
+import { createAdapter, isAdapter, type AdapterOptions, type ExplainableModel, type ModelAdapter } from './adapter.js';
 import { adapterOpts, withGuidedRelu } from './guided.js';
 import { makeScore, onProbabilities, resolveTargets, targetForRows, type Target } from './targets.js';
 import { ablationPlan, augSmooth, maskPlan, noisyGradientPlan, type PerturbationOptions, type PerturbationResult } from './perturbation.js';
+import { withTokens } from './tokens.js';
+import { findAttention, postMaps, rolloutMaps, rolloutParams, type RolloutOptions, type RolloutPlan } from './rollout.js';
 
 /** A method's canonical name (see METHODS in camkit). */
 export type ExplainMethod = string;
@@ -24,7 +27,12 @@ export interface ExplainProgress {
   total: number;
 }
 
-export interface ExplainOptions extends CamOptions, AdapterOptions {
+export interface ExplainOptions extends Omit<CamOptions, 'output'>, AdapterOptions, RolloutOptions {
+  /**
+   * The map values: 'normalised' (default, the reference chain), 'raw' or 'signed' (computeCam's
+   * `output`; here `output` names the model output explained).
+   */
+  values?: OutputMode;
   /** A method name or alias from the registry (default: DEFAULT_METHOD). Case-insensitive; '-', '_' and spaces are ignored. */
   method?: string;
   /** Target layer (LayersModel layer name, GraphModel node name, function hook name, or 'input'). */
@@ -110,6 +118,9 @@ function classScores(out: Float32Array, n: number, c: number, targets: number[][
   return s;
 }
 
+/** The map scalings `values` takes (also accepted under the old name `output`). */
+const POST_MODES: readonly string[] = ['normalised', 'raw', 'signed'];
+
 /**
  * Explains `input` ([N,H,W,C] tensor) with `model` (tf.LayersModel, tf.GraphModel, a function
  * `(x, hook?) => output`, or an adapter from createAdapter). Nothing it creates outlives the call,
@@ -138,17 +149,24 @@ export async function explain(model: ExplainableModel | ModelAdapter, input: tf.
   const fuse = opts.fuse ?? 'mean';
   if (fuse !== 'mean' && fuse !== 'max-tanh') throw new NameError('fuse mode', String(fuse), ['mean', 'max-tanh']);
   checkAbort(opts.signal);
-  const ad = createAdapter(model, adapterOpts(opts));
+  // Before `output` named a model output, it was the map scaling (now `values`): a scaling name that
+  // is not one of the model's outputs keeps that meaning.
+  if (typeof opts.output === 'string' && POST_MODES.includes(opts.output) && opts.values === undefined && !createAdapter(model, { ...adapterOpts(opts), output: undefined }).outputNames().includes(opts.output)) {
+    opts = { ...opts, values: opts.output as OutputMode, output: undefined };
+  }
+  const ad = withTokens(createAdapter(model, adapterOpts(opts)), opts.tokens);
   const rt = opts.runtime ?? (await getRuntime());
   const [n, H, W] = input.shape as [number, number, number, number];
-  const cam: CamOptions = { ...opts, outputSize: opts.size ?? opts.outputSize ?? [H, W] };
+  const bind = binder(model, ad, opts, n);
+  const { output: _output, inputs: _inputs, values, ...camOpts } = opts;
+  const cam: CamOptions = { ...camOpts, output: values, outputSize: opts.size ?? opts.outputSize ?? [H, W] };
   // The final maps of one chunk alone must fit the arena: refuse before the model runs (each
   // computeCamSync checks its full plan again). Invalid sizes are left to resolvePost's E_SHAPE.
   const [oh, ow] = cam.outputSize!;
   if (Number.isInteger(oh) && Number.isInteger(ow) && oh > 0 && ow > 0) rt.arena.check([Math.min(opts.batchSize ?? n, n) * oh * ow]);
 
   if (plan.via === 'none') throw new ModelError('E_MODEL', `explain() cannot compute ${method}: ${plan.reason}.`);
-  if (opts.augSmooth && (plan.via === 'input-gradient' || plan.via === 'guided-fusion')) {
+  if (opts.augSmooth && (plan.via === 'input-gradient' || plan.via === 'guided-fusion' || plan.via === 'rollout')) {
     throw new OptionError(`augSmooth applies to class activation maps, not to ${method}.`);
   }
   const outSize = opts.size ?? opts.outputSize;
@@ -156,6 +174,7 @@ export async function explain(model: ExplainableModel | ModelAdapter, input: tf.
     throw new OptionError(`${method} needs maps at the input size: leave \`size\` unset.`);
   }
   if (plan.via === 'input-gradient') return guidedOnly(ad, input, opts, method);
+  if (plan.via === 'rollout') return rolloutExplain(desc, plan, bind, input, opts, cam, rt);
   const layers = opts.layers ? [...opts.layers] : [opts.layer ?? ad.defaultLayer(input)];
 
   const perLayer: Array<CamResult & Partial<PerturbationResult>> = [];
@@ -172,19 +191,39 @@ export async function explain(model: ExplainableModel | ModelAdapter, input: tf.
       if (!fn && (classIndex.some((c) => c === undefined) || head.targets.some((t) => t.length !== 1))) {
         throw new ModelError('E_TARGET', `${method} explains one class per image: use a class index, indices per sample, 'top1', {rank} or a score function.`);
       }
-      const popts: PerturbationOptions = fn
-        ? { ...cam, target: opts.scoreOn === 'probabilities' ? onProbabilities(fn) : fn, classIndex: undefined, runtime: rt }
-        : { ...cam, classIndex, runtime: rt };
-      if (opts.onProgress) popts.onProgress = (p) => opts.onProgress!({ done: p.done, total: p.total * layers.length });
-      const r =
-        plan.via === 'masks' ? await maskPlan(desc, plan, ad, input, layer, popts)
-        : plan.via === 'ablation' ? await ablationPlan(desc, plan, ad, input, layer, popts)
-        : await noisyGradientPlan(desc, plan, ad, input, layer, popts);
-      perLayer.push(r);
+      // `rows`: the images this run explains (their class, or their rows of a per-sample score function).
+      const run = (a: ModelAdapter, x: tf.Tensor, rows: [number, number], progress: (p: { done: number; total: number }) => void) => {
+        const ci = classIndex.slice(rows[0], rows[0] + rows[1]);
+        const f = fn ? (targetForRows(fn, rows[0], rows[1], n) as typeof fn) : null;
+        const popts: PerturbationOptions = f
+          ? { ...cam, target: opts.scoreOn === 'probabilities' ? onProbabilities(f) : f, classIndex: undefined, runtime: rt }
+          : { ...cam, target: ci, classIndex: ci, runtime: rt };
+        if (opts.onProgress) popts.onProgress = progress;
+        return plan.via === 'masks' ? maskPlan(desc, plan, a, x, layer, popts)
+          : plan.via === 'ablation' ? ablationPlan(desc, plan, a, x, layer, popts)
+          : noisyGradientPlan(desc, plan, a, x, layer, popts);
+      };
+      if (!bind.perSample || n === 1) {
+        perLayer.push(await run(ad, input, [0, n], (p) => opts.onProgress!({ done: p.done, total: p.total * layers.length })));
+      } else {
+        // Other inputs that differ per image: each image runs with its own rows of them.
+        const parts: PerturbationResult[] = [];
+        for (let i = 0; i < n; i++) {
+          const b = bind(i, 1);
+          const xi = tf.slice(input, [i, 0, 0, 0], [1, -1, -1, -1]);
+          try {
+            parts.push(await run(b.ad, xi, [i, 1], (p) => opts.onProgress!({ done: i * p.total + p.done, total: n * p.total * layers.length })));
+          } finally {
+            xi.dispose();
+            b.release();
+          }
+        }
+        perLayer.push(concatParts(parts));
+      }
     } else {
       // 'layer' methods run their own arithmetic; 'guided-fusion' runs its base CAM here and fuses below.
       const camMethod = plan.via === 'guided-fusion' ? plan.base : (desc as CamMethod);
-      const r = await gradientCam(ad, input, layer, camMethod, plan.via === 'layer' && plan.capture === 'activations', opts, cam, rt, () => {
+      const r = await gradientCam(bind, input, layer, camMethod, plan.via === 'layer' && plan.capture === 'activations', opts, cam, rt, () => {
         done++;
         opts.onProgress?.({ done, total });
       });
@@ -264,7 +303,7 @@ async function headFrom(out: tf.Tensor, opts: ExplainOptions, n: number) {
 }
 
 async function gradientCam(
-  ad: ModelAdapter,
+  bind: Binder,
   x: tf.Tensor,
   layer: string,
   method: CamMethod,
@@ -283,6 +322,7 @@ async function gradientCam(
     const count = Math.min(bs, n - s);
     const xs = count === n ? x : tf.slice(x, [s, 0, 0, 0], [count, -1, -1, -1]);
     let cap: { activations: tf.Tensor; gradients: tf.Tensor; output: tf.Tensor } | null = null;
+    const { ad, release } = bind(s, count);
     try {
       // Per-sample targets follow the batch slice; validated against the real output shape.
       const target = targetForRows(opts.target, s, count, n);
@@ -307,7 +347,7 @@ async function gradientCam(
         cap = ad.capture(xs, layer, score);
       }
       if (cap.activations.rank !== 4) {
-        throw new ModelError('E_MODEL', `Layer '${layer}' outputs [${cap.activations.shape.join(', ')}]; CAM methods need a 4-D [N, H, W, C] feature map.`);
+        throw new ModelError('E_MODEL', `Layer '${layer}' outputs [${cap.activations.shape.join(', ')}]; CAM methods need a 4-D [N, H, W, C] feature map or [N, T, C] tokens.`);
       }
       const [a, g] = await Promise.all([readF32(cap.activations), activationsOnly ? null : readF32(cap.gradients)]);
       const sub = { ...opts, target };
@@ -321,9 +361,59 @@ async function gradientCam(
     } finally {
       if (cap) tf.dispose([cap.activations, cap.gradients, cap.output]);
       if (xs !== x) xs.dispose();
+      release();
     }
   }
   return { result: concatResults(parts), head: concatHeads(heads) };
+}
+
+/** The adapter for images s…s+count−1: fixed inputs with one row per image are sliced to those rows. */
+type Binder = ((s: number, count: number) => { ad: ModelAdapter; release(): void }) & { perSample: boolean };
+
+function binder(model: ExplainableModel | ModelAdapter, ad: ModelAdapter, opts: ExplainOptions, n: number): Binder {
+  const given = opts.inputs;
+  const list = given === undefined ? [] : Array.isArray(given) ? [...given] : Object.values(given as Record<string, tf.Tensor>);
+  const perSample = n > 1 && !isAdapter(model) && list.some((t) => t?.shape?.[0] === n);
+  const same = () => ({ ad, release: () => {} });
+  const b = (s: number, count: number) => {
+    if (!perSample || count === n) return same();
+    const made: tf.Tensor[] = [];
+    const cut = (t: tf.Tensor) => {
+      if (t.shape[0] !== n) return t;
+      const r = tf.slice(t, [s, ...new Array<number>(t.rank - 1).fill(0)], [count, ...new Array<number>(t.rank - 1).fill(-1)]);
+      made.push(r);
+      return r;
+    };
+    try {
+      const inputs = Array.isArray(given) ? list.map(cut) : Object.fromEntries(Object.entries(given as Record<string, tf.Tensor>).map(([k, t]) => [k, cut(t)]));
+      return { ad: withTokens(createAdapter(model, { ...adapterOpts(opts), inputs }), opts.tokens), release: () => tf.dispose(made) };
+    } catch (e) {
+      tf.dispose(made);
+      throw e;
+    }
+  };
+  return Object.assign(b, { perSample });
+}
+
+/** One perturbation result from per-image ones (typed arrays concatenated, counts summed). */
+function concatParts(parts: PerturbationResult[]): PerturbationResult {
+  const r: Record<string, unknown> = { ...parts[0] };
+  r.n = parts.reduce((a, p) => a + p.n, 0);
+  for (const [k, v] of Object.entries(parts[0])) {
+    if (v instanceof Float32Array || v instanceof Int32Array) {
+      const all = parts.map((p) => (p as unknown as Record<string, Float32Array | Int32Array>)[k]);
+      const out = new (v.constructor as Float32ArrayConstructor | Int32ArrayConstructor)(all.reduce((a, x) => a + x.length, 0));
+      let o = 0;
+      for (const x of all) {
+        out.set(x, o);
+        o += x.length;
+      }
+      r[k] = out;
+    } else if (k === 'iterations' && Array.isArray(v)) {
+      r[k] = parts.flatMap((p) => p.iterations ?? []);
+    }
+  }
+  return r as unknown as PerturbationResult;
 }
 
 function concatF32(xs: Float32Array[]): Float32Array {
@@ -355,6 +445,58 @@ function concatHeads(hs: Awaited<ReturnType<typeof headFrom>>[]): Awaited<Return
     score: concatF32(hs.map((h) => h.score)),
     output: concatF32(hs.map((h) => h.output)),
     outputShape: [hs.reduce((a, h) => a + h.outputShape[0], 0), ...hs[0].outputShape.slice(1)],
+  };
+}
+
+/** Attention rollout (either weighting) over the attention layers, in chunks of `batchSize` images. */
+async function rolloutExplain(
+  desc: MethodDescriptor, plan: RolloutPlan, bind: Binder, x: tf.Tensor, opts: ExplainOptions, cam: CamOptions, rt: Runtime,
+): Promise<ExplainResult> {
+  const p = rolloutParams(desc, plan, opts);
+  if (opts.layer !== undefined || opts.layers !== undefined) {
+    throw new OptionError(`${desc.name} reads the attention probabilities of every block: name them with \`attention\`, not \`layer\`.`);
+  }
+  const names = opts.attention ? [...opts.attention] : await findAttention(bind(0, x.shape[0]).ad, x);
+  if (!names.length) {
+    throw new ModelError('E_MODEL', `${desc.name} needs a token model that exposes its attention probabilities [N, heads, T, T] (hook them in a function model, or name the Softmax nodes of a GraphModel) and found none: pass \`attention\`.`);
+  }
+  const n = x.shape[0];
+  const bs = opts.batchSize ?? n;
+  const lows: Float32Array[] = [];
+  const heads: Awaited<ReturnType<typeof headFrom>>[] = [];
+  let hw: [number, number] = [0, 0];
+  for (let s = 0; s < n; s += bs) {
+    checkAbort(opts.signal);
+    const count = Math.min(bs, n - s);
+    const xs = count === n ? x : tf.slice(x, [s, 0, 0, 0], [count, -1, -1, -1]);
+    const { ad, release } = bind(s, count);
+    try {
+      const target = targetForRows(opts.target, s, count, n);
+      const score = (out: tf.Tensor) => makeScore(target, out.shape, { on: opts.scoreOn })(out);
+      const r = await rolloutMaps(plan, ad, xs, names, score, { ...p, tokens: opts.tokens, signal: opts.signal });
+      try {
+        heads.push(await headFrom(r.output, { ...opts, target }, count));
+      } finally {
+        r.output.dispose();
+      }
+      lows.push(r.lowres);
+      hw = [r.h, r.w];
+      opts.onProgress?.({ done: s + count, total: n });
+    } finally {
+      if (xs !== x) xs.dispose();
+      release();
+    }
+  }
+  checkAbort(opts.signal);
+  const head = concatHeads(heads);
+  const r = postMaps(rt, desc.name, concatF32(lows), n, hw[0], hw[1], cam, [x.shape[1]!, x.shape[2]!]);
+  return {
+    ...r,
+    method: desc.name,
+    ...head,
+    classIndex: Int32Array.from(head.targets, (t) => (t.length ? t[0] : -1)),
+    layer: names[names.length - 1],
+    layers: names,
   };
 }
 

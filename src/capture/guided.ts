@@ -110,6 +110,8 @@ export function adapterOpts(o: AdapterOptions): AdapterOptions {
   const a: AdapterOptions = {};
   if (o.inputName !== undefined) a.inputName = o.inputName;
   if (o.outputName !== undefined) a.outputName = o.outputName;
+  if (o.output !== undefined) a.output = o.output;
+  if (o.inputs !== undefined) a.inputs = o.inputs;
   if (o.layerNames !== undefined) a.layerNames = o.layerNames;
   if (o.skipWeightGradients !== undefined) a.skipWeightGradients = o.skipWeightGradients;
   if (o.wasmDelegates !== undefined) a.wasmDelegates = o.wasmDelegates;

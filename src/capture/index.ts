@@ -3,7 +3,12 @@
 export { explain } from './explain.js';
 export type { ExplainOptions, ExplainResult, ExplainMethod, ExplainProgress } from './explain.js';
 export { createAdapter, isAdapter, modelKind, INPUT_LAYER } from './adapter.js';
-export type { ModelAdapter, AdapterOptions, CaptureResult, ScoreFn, Hook, ModelFunction, ExplainableModel } from './adapter.js';
+export type { ModelAdapter, AdapterOptions, CaptureResult, ScoreFn, Hook, ModelFunction, ExplainableModel, FixedInputs } from './adapter.js';
+export { tokenLayout, tokensToMap, mapToTokens, withTokens, TokenAdapter, MAX_INFERRED_PREFIX } from './tokens.js';
+export type { TokenOptions, TokenLayout } from './tokens.js';
+export { findAttention, hasAttention } from './rollout.js';
+export type { RolloutOptions } from './rollout.js';
+export type { HeadFusion } from '../methods/types.js';
 export { makeScore, checkTarget, resolveTargets, targetForRows, onProbabilities } from './targets.js';
 export {
   classTarget, softmaxTarget, restTarget, rawScoresTarget, binaryTarget, finerTarget,

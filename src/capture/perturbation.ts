@@ -16,6 +16,7 @@ import { ISCAM } from '../methods/iscam.js';
 import { AblationCAM } from '../methods/ablationcam.js';
 import { SmoothGradCAMpp } from '../methods/smoothgradcampp.js';
 import { makeScore, resolveTargets, type Target } from './targets.js';
+import { isTokenAware } from './tokens.js';
 import type { TargetFn } from './target-library.js';
 
 /** What the perturbation methods need from a model: capture's ModelAdapter (createAdapter) satisfies it. */
@@ -478,26 +479,34 @@ export async function ablationPlan(
   // Ablation scores are raw target scores: the reference divides by the signed logit.
   const t = await targets({ ...ctx, opts: { ...ctx.opts, scoreWeights: 'softmax' } });
   const hwc = h * w * c;
+  // Token layers are ablated in their [T, C] form, every token of the channel (the leading ones
+  // too), as pytorch-grad-cam's AblationLayerVit does; the map view only serves the weighting.
+  const layout = isTokenAware(model) ? model.tokenLayout(ctx.x, layer) : null;
+  let tokens: Float32Array | null = null;
+  if (layout && isTokenAware(model)) tokens = await readF32(tf.tidy(() => model.rawActivations(ctx.x, layer)));
+  const T = layout ? layout.prefix + h * w : h * w;
+  const rows = T * c;
   const scores = new Float32Array(ctx.n * c);
   const ablationValue = new Float32Array(ctx.n);
   for (let i = 0; i < ctx.n; i++) {
-    const ai = a.subarray(i * hwc, (i + 1) * hwc);
+    const ai = tokens ? tokens.subarray(i * rows, (i + 1) * rows) : a.subarray(i * hwc, (i + 1) * hwc);
     let mn = Infinity;
-    for (let j = 0; j < hwc; j++) mn = Math.min(mn, ai[j]);
+    for (let j = 0; j < rows; j++) mn = Math.min(mn, ai[j]);
     const v = mn === 0 ? 0 : Math.fround(mn - 1e7);
     ablationValue[i] = v;
     for (let k0 = 0; k0 < c; k0 += ctx.batchSize) {
       checkAbort(ctx.opts.signal);
       const count = Math.min(ctx.batchSize, c - k0);
-      const batch = new Float32Array(count * hwc);
+      const batch = new Float32Array(count * rows);
       for (let b = 0; b < count; b++) {
-        const o = b * hwc;
+        const o = b * rows;
         batch.set(ai, o);
-        for (let p = 0; p < h * w; p++) batch[o + p * c + k0 + b] = v;
+        for (let p = 0; p < T; p++) batch[o + p * c + k0 + b] = v;
       }
       const out = tf.tidy(() => {
         const xi = imageTensor(ctx, i);
-        const y = ctx.model.forwardFrom(tf.tile(xi, [count, 1, 1, 1]), ctx.layer, tf.tensor4d(batch, [count, h, w, c]));
+        const ablated = tokens ? tf.tensor3d(batch, [count, T, c]) : tf.tensor4d(batch, [count, h, w, c]);
+        const y = ctx.model.forwardFrom(tf.tile(xi, [count, 1, 1, 1]), ctx.layer, ablated);
         return t.score ? rowScores(t.score, y, repeat(i, count)) : y;
       });
       const o = await readF32(out);

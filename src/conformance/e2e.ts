@@ -14,6 +14,7 @@ import { guidedBackprop } from '../capture/guided.js';
 import { f32, inputSize, type GoldenArray, type GoldenCase, type GoldenFile } from './golden.js';
 import { absErr, relErr, type CheckLine } from './runner.js';
 import { CONFORMANCE_TOLERANCES } from './tolerances.js';
+import { vitChecks } from './vit.js';
 import { segmentationE2EChecks, targetE2EChecks } from './targets-e2e.js';
 
 /** The golden README's end-to-end tolerances (test/tolerances.json e2e_* hold the same numbers). */
@@ -81,6 +82,17 @@ export async function* e2eChecks(file: GoldenFile, c: GoldenCase, opts: E2EOptio
   const skip = (method: string, quantity: string, reason: string): CheckLine => ({ status: 'SKIP', caseId: c.id, method, quantity, reason });
   const fail = (method: string, quantity: string, tol: number, e: unknown): CheckLine => ({ ...check(method, quantity, Infinity, tol), reason: String((e as Error)?.message ?? e) });
 
+  if (c.architecture === 'vit') {
+    // No TF.js topology: ./vit.ts rebuilds the model from the documented forward pass.
+    try {
+      await useBackend(opts.backend);
+    } catch (e) {
+      yield fail('-', 'logits', E2E_TOLERANCES.logits, e);
+      return;
+    }
+    yield* vitChecks(file, c, opts);
+    return;
+  }
   // Segmentation cases and stored targets: ./targets-e2e.ts.
   if (c.task === 'segmentation') {
     yield* segmentationE2EChecks(file, c, opts, (f, name, be) => useBackend(be).then(() => loadModel(f, name, be)));

@@ -1,21 +1,21 @@
 // Guided Grad-CAM (Selvaraju et al. 2017): the guided-backprop input gradient (Springenberg et al.
-// 2015, computed by camkit/capture) times the Grad-CAM map at input size, broadcast over RGB; and
-// pytorch-grad-cam's deprocess_image to view either as an 8-bit image.
+// 2015, computed by camkit/capture) times the Grad-CAM map at input size, broadcast over the input's
+// channels; and pytorch-grad-cam's deprocess_image to view either as an 8-bit image.
 import { InputError } from '../errors.js';
 import { getRuntime, type Runtime } from '../runtime/init.js';
 import { describeInput, readInput, checkFinite, type ArrayInput, type InputLike } from '../core/inputs.js';
 import type { CamResult } from '../compute.js';
 
-function guidedDims(gbShape: readonly number[], camLen: number): [number, number] {
+function guidedDims(gbShape: readonly number[], camLen: number): [number, number, number] {
   const s = gbShape.length === 3 ? [1, ...gbShape] : gbShape;
-  if (s.length !== 4 || s[3] !== 3) {
-    throw new InputError('E_SHAPE', `guided backprop must be [N, H, W, 3] or [H, W, 3], got [${gbShape.join(', ')}].`);
+  if (s.length !== 4 || !(s[3] >= 1)) {
+    throw new InputError('E_SHAPE', `guided backprop must be [N, H, W, C] or [H, W, C], got [${gbShape.join(', ')}].`);
   }
   const n = s[0], hw = s[1] * s[2];
   if (camLen !== n * hw) {
     throw new InputError('E_SHAPE', `the CAM map has ${camLen} values; guided backprop [${gbShape.join(', ')}] needs ${n}×${s[1]}×${s[2]} = ${n * hw} (a map at input size).`);
   }
-  return [n, hw];
+  return [n, hw, s[3]];
 }
 
 function camValues(cam: Float32Array | CamResult): Float32Array {
@@ -24,13 +24,19 @@ function camValues(cam: Float32Array | CamResult): Float32Array {
   return v;
 }
 
-/** gb [N,H,W,3] × cam [N,H,W] → [N,H,W,3], synchronously on a given runtime. */
+/** gb [N,H,W,C] × cam [N,H,W] → [N,H,W,C], synchronously on a given runtime. */
 export function guidedGradCamSync(rt: Runtime, gb: ArrayInput, cam: Float32Array | CamResult): Float32Array {
   const map = camValues(cam);
-  const [n, hw] = guidedDims(describeInput(gb, 'guided backprop'), map.length);
-  rt.arena.check([n * hw * 3, n * hw * 3, n * hw]);
+  const [n, hw, ch] = guidedDims(describeInput(gb, 'guided backprop'), map.length);
   checkFinite(gb.data, 'guided backprop', 'error');
   checkFinite(map, 'CAM map', 'error');
+  if (ch !== 3) {
+    // The kernel is specialised for interleaved RGB; other inputs (grayscale, RGBA) are one multiply per value.
+    const out = new Float32Array(n * hw * ch);
+    for (let p = 0; p < n * hw; p++) for (let k = 0; k < ch; k++) out[p * ch + k] = gb.data[p * ch + k] * map[p];
+    return out;
+  }
+  rt.arena.check([n * hw * 3, n * hw * 3, n * hw]);
   const { f: [out, g, c] } = rt.arena.take([n * hw * 3, n * hw * 3, n * hw]);
   g.set(gb.data);
   c.set(map);

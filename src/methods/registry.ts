@@ -20,6 +20,8 @@ import { AblationCAM } from './ablationcam.js';
 import { SmoothGradCAMpp } from './smoothgradcampp.js';
 import { GuidedBackprop } from './guidedbackprop.js';
 import { GuidedGradCAM } from './guidedgradcam.js';
+import { AttentionRollout } from './attentionrollout.js';
+import { GradientWeightedRollout } from './gradientrollout.js';
 
 /** Every method, in the order lists and tables show them. */
 export const METHODS: readonly MethodDescriptor[] = [
@@ -40,6 +42,8 @@ export const METHODS: readonly MethodDescriptor[] = [
   SmoothGradCAMpp,
   GuidedBackprop,
   GuidedGradCAM,
+  AttentionRollout,
+  GradientWeightedRollout,
 ];
 
 /** What explain(), the widget and the CLI use when no method is given. */

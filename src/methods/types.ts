@@ -93,8 +93,18 @@ export type ExplainPlan =
   | { readonly via: 'ablation'; readonly weights?: CamMethod }
   /** Grad-CAM++ weights from the gradients of `samples` noisy inputs (N(0, noiseStd)), applied by `weights`. */
   | { readonly via: 'noisy-gradients'; readonly weights: CamMethod; readonly samples: number; readonly noiseStd: number }
+  /**
+   * Attention rollout over every block's attention probabilities [N, heads, T, T] (token models; the
+   * map is the first token's row over the patch tokens). 'attention' (Abnar & Zuidema): heads fused by
+   * `headFusion`, the lowest `discardRatio` of entries zeroed (leading-token columns kept), (A + I)/2
+   * row-normalised, multiplied through the blocks. 'gradient' (Chefer et al.): R += mean_h((∇A ⊙ A)⁺)·R.
+   */
+  | { readonly via: 'rollout'; readonly weighting: 'attention' | 'gradient'; readonly headFusion: HeadFusion; readonly discardRatio: number }
   /** explain() cannot compute it; `reason` says what to do instead. */
   | { readonly via: 'none'; readonly reason: string };
+
+/** How attention rollout merges the heads of one block. */
+export type HeadFusion = 'mean' | 'max' | 'min';
 
 /** The array-level part of a method: what computeCam runs. */
 export interface CamKernels {

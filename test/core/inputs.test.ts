@@ -153,8 +153,13 @@ describe('guided Grad-CAM inputs', () => {
     const gb = rand(2 * 4 * 5 * 3, 21), map = rand(2 * 4 * 5, 22, 0, 1);
     expect(code(() => guidedGradCamSync(rt, arr(gb, [2, 4, 5, 3]), map.subarray(1)))).toBe('E_SHAPE');
     expect(code(() => guidedGradCamSync(rt, arr(gb, [40, 3]), map))).toBe('E_SHAPE');
-    expect(code(() => guidedGradCamSync(rt, arr(gb.subarray(0, 2 * 4 * 5 * 2), [2, 4, 5, 2]), map))).toBe('E_SHAPE');
+    expect(code(() => guidedGradCamSync(rt, arr(gb.subarray(0, 2 * 4 * 5 * 2), [2, 4, 5]), map))).toBe('E_SHAPE');
     expect(rt.arena.byteLength).toBe(0);
+    // Grayscale (and any channel count): every channel times the map.
+    for (const ch of [1, 2]) {
+      const g1 = gb.subarray(0, 2 * 4 * 5 * ch);
+      expect(Array.from(guidedGradCamSync(rt, arr(g1, [2, 4, 5, ch]), map))).toEqual(Array.from(g1, (v, i) => Math.fround(v * map[Math.floor(i / ch)])));
+    }
     const fused = guidedGradCamSync(rt, arr(gb, [2, 4, 5, 3]), map);
     expect(relErr(fused, Array.from(gb, (v, i) => v * map[Math.floor(i / 3)]))).toBeLessThanOrEqual(1e-7);
     await tf.setBackend('cpu');

@@ -6,12 +6,12 @@
 import * as tf from '@tensorflow/tfjs';
 import { rand } from './flavors.js';
 
-const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64');
-const ints = (xs: number[]) => ({ list: { i: xs.map(String) } });
-const dtype = { type: 'DT_FLOAT' };
-const shapeAttr = (dims: number[]) => ({ shape: { dim: dims.map((d) => ({ size: String(d) })) } });
+export const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64');
+export const ints = (xs: number[]) => ({ list: { i: xs.map(String) } });
+export const dtype = { type: 'DT_FLOAT' };
+export const shapeAttr = (dims: number[]) => ({ shape: { dim: dims.map((d) => ({ size: String(d) })) } });
 
-interface W {
+export interface W {
   name: string;
   shape: number[];
   values: Float32Array | Int32Array;
@@ -29,7 +29,7 @@ function constNode(w: W) {
   };
 }
 
-function conv(name: string, op: string, inputs: string[], fused: string[], stride = 1) {
+export function conv(name: string, op: string, inputs: string[], fused: string[], stride = 1) {
   const attr: Record<string, unknown> = {
     T: dtype,
     strides: ints([1, stride, stride, 1]),
@@ -45,7 +45,7 @@ function conv(name: string, op: string, inputs: string[], fused: string[], strid
   return { name, op, input: inputs, attr };
 }
 
-function artifacts(nodes: object[], weights: W[]): tf.io.ModelArtifacts {
+export function artifacts(nodes: object[], weights: W[]): tf.io.ModelArtifacts {
   const total = weights.reduce((a, w) => a + w.values.length, 0);
   const buf = new ArrayBuffer(total * 4);
   let o = 0;
