@@ -49,6 +49,8 @@ export interface CamOptions extends PostOptions {
   scoreWeights?: 'softmax' | 'probability';
   /** Eigen methods: power-iteration limits (defaults 1000 iterations, tolerance 1e-6). */
   eigen?: { maxIter?: number; tol?: number };
+  /** RandomCAM: the seed of its random weights (default 0). */
+  seed?: number;
   /**
    * Write the final maps into this Float32Array of n·height·width values instead of a new one
    * (result.map is then `out`). For per-frame loops: a fresh 224² array costs about as
@@ -247,7 +249,7 @@ function methodParams(m: CamMethod, d: MethodDims, x: CamArrays, opts: CamOption
   }
   const maxIter = opts.eigen?.maxIter ?? 1000, tol = opts.eigen?.tol ?? 1e-6;
   if (!Number.isInteger(maxIter) || maxIter < 1 || !(tol >= 0)) throw new OptionError(`eigen.maxIter must be a positive integer and eigen.tol ≥ 0.`);
-  const p: MethodParams = { scoreWeights, eigenMaxIter: maxIter, eigenTol: tol };
+  const p: MethodParams = { scoreWeights, eigenMaxIter: maxIter, eigenTol: tol, seed: opts.seed };
   // These are small (C, N·C or C·classes values): plain copies, validated, then used by the method.
   if (m.needs.includes('classifierWeights')) {
     const W = x.classifierWeights!.data;

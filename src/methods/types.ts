@@ -47,6 +47,10 @@ export interface MethodParams {
   /** Eigen methods: power iteration limits. */
   eigenMaxIter: number;
   eigenTol: number;
+  /** RandomCAM: the seed of its weights. */
+  seed?: number;
+  /** ShapleyCAM: H·A, the target's Hessian at the layer times the activations (null: zero). */
+  hvp?: Float32Array | null;
 }
 
 /** A method's canonical name (pytorch-grad-cam's class name where it has one). */
