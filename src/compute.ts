@@ -28,6 +28,8 @@ export interface CamInputs<T = InputLike> {
   activations: T;
   /** d score / d activations, same shape; required by gradient methods. */
   gradients?: T;
+  /** ShapleyCAM: H·A at the layer, same shape as the activations (absent: zero, as pytorch-grad-cam when autograd gives none). */
+  hvp?: T;
   /** CAM: the dense kernel after global average pooling, [C, numClasses]. */
   classifierWeights?: T;
   /** CAM: the target class, one for all images or one per image. */
@@ -118,6 +120,7 @@ function plan(method: string | MethodDescriptor, inputs: CamInputs<unknown>, opt
     shapes.gradients = describeInput(inputs.gradients, 'gradients');
     sameShape(shapes.activations, shapes.gradients, 'activations', 'gradients');
   }
+  if (inputs.hvp !== undefined) sameShape(shapes.activations, describeInput(inputs.hvp, 'hvp'), 'activations', 'hvp');
   const d: MethodDims = { n, h, w, c, hw: h * w };
   let numClasses: number | undefined;
   for (const need of m.needs) {
@@ -259,6 +262,10 @@ function methodParams(m: CamMethod, d: MethodDims, x: CamArrays, opts: CamOption
     const ci = typeof x.classIndex === 'number' ? [x.classIndex] : x.classIndex!;
     p.classIndex = Int32Array.from({ length: d.n }, (_, i) => ci[ci.length === 1 ? 0 : i]);
   }
+  if (x.hvp !== undefined) {
+    checkFinite(x.hvp.data, 'hvp', 'error');
+    p.hvp = x.hvp.data;
+  }
   if (m.needs.includes('scores')) {
     p.scores = Float32Array.from(x.scores!);
     checkFinite(p.scores, 'scores', policy);
@@ -283,10 +290,11 @@ export async function computeCam(method: string | MethodDescriptor, inputs: CamI
   const { p } = plan(method, inputs, opts);
   rt.arena.check(p.counts);
   if (p.m.cam.extension) await loadExtension(rt);
-  const [activations, gradients, classifierWeights] = await Promise.all([
+  const [activations, gradients, classifierWeights, hvp] = await Promise.all([
     readInput(inputs.activations, 'activations'),
     p.m.needs.includes('gradients') ? readInput(inputs.gradients!, 'gradients') : undefined,
     p.m.needs.includes('classifierWeights') ? readInput(inputs.classifierWeights!, 'classifierWeights') : undefined,
+    inputs.hvp !== undefined ? readInput(inputs.hvp, 'hvp') : undefined,
   ]);
-  return computeCamSync(rt, method, { ...inputs, activations, gradients, classifierWeights }, opts);
+  return computeCamSync(rt, method, { ...inputs, activations, gradients, classifierWeights, hvp }, opts);
 }
