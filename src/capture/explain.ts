@@ -187,7 +187,7 @@ export async function explain(model: ExplainableModel | ModelAdapter, input: tf.
   }
   if (plan.via === 'input-gradient') return guidedOnly(ad, input, opts, method);
   if (plan.via === 'rollout') return rolloutExplain(desc, plan, bind, input, opts, cam, rt);
-  if (plan.via === 'fullgrad') return fullGradExplain(ad, input, opts, cam, rt, method);
+  if (plan.via === 'bias-gradients') return fullGradExplain(ad, input, opts, cam, rt, method);
   const layers = opts.layers ? [...opts.layers] : [opts.layer ?? ad.defaultLayer(input)];
 
   const perLayer: Array<CamResult & Partial<PerturbationResult>> = [];

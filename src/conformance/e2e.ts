@@ -193,8 +193,8 @@ export async function* e2eChecks(file: GoldenFile, c: GoldenCase, opts: E2EOptio
         } catch (e) {
           yield fail(key, 'scores', E2E_TOLERANCES.scores, e);
         }
-      } else if (plan.via === 'second-order' || plan.via === 'finer' || plan.via === 'refine' || plan.via === 'fullgrad') {
-        // Through explain() with the case's class: the layers RefineCAM combined, Finer-CAM's alpha and positions.
+      } else if (plan.via === 'second-order' || plan.via === 'finer' || plan.via === 'refine' || plan.via === 'bias-gradients') {
+        // Through explain() with the case's class, the layers the reference combined, the comparison target's alpha and positions.
         const layers = Array.isArray(extra.target_layers) ? (extra.target_layers as string[]) : undefined;
         const finer = plan.via === 'finer' ? { alpha: Number(extra.alpha ?? 1), comparisons: (extra.comparison_positions as number[] | undefined) ?? [1, 2, 3] } : undefined;
         try {

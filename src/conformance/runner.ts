@@ -174,7 +174,7 @@ function* caseChecks(g: GoldenFile, c: GoldenCase, rt: Runtime, wanted?: MethodD
       yield* refineChecks(g, c, rt, label, m.explain.base, c.methods[key]);
       continue;
     }
-    if (key !== null && m.explain.via === 'fullgrad' && c.methods[key]) {
+    if (key !== null && m.explain.via === 'bias-gradients' && c.methods[key]) {
       yield* fullGradChecks(g, c, rt, label, c.methods[key]);
       continue;
     }

@@ -10,5 +10,5 @@ export const FullGrad: MethodDescriptor = {
   needs: [],
   summary: 'Input gradient × input plus the bias gradients of every conv/BatchNorm layer.',
   paper: 'Srinivas & Fleuret 2019',
-  explain: { via: 'fullgrad' },
+  explain: { via: 'bias-gradients' },
 };

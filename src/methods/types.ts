@@ -114,7 +114,7 @@ export type ExplainPlan =
   /** RefineCAM: `base`'s final map at every layer, multiplied, then min-max normalised (no resize). */
   | { readonly via: 'refine'; readonly base: CamMethod }
   /** FullGrad: |∂T/∂x ⊙ x| plus |b ⊙ ∂T/∂z| of every biased conv / BatchNorm layer (pre-activation z). */
-  | { readonly via: 'fullgrad' }
+  | { readonly via: 'bias-gradients' }
   /** explain() cannot compute it; `reason` says what to do instead. */
   | { readonly via: 'none'; readonly reason: string };
 
