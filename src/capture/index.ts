@@ -23,3 +23,5 @@ export { withCaptureShims, withBatchNormShim, cleanupTape, preflightTape, shimDe
 export type { ShimOptions } from './shims.js';
 export { scoreCam, fasterScoreCam, ssCam, isCam, ablationCam, smoothGradCampp, augSmooth, AUG_SMOOTH, maskPlan, ablationPlan, noisyGradientPlan } from './perturbation.js';
 export type { PerturbationModel, PerturbationOptions, PerturbationResult, Progress } from './perturbation.js';
+export { deepFeatureFactorization, factorizeSync } from './dff.js';
+export type { DffOptions, DffResult, FactorizeOptions, Factorization } from './dff.js';

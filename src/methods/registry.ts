@@ -30,6 +30,7 @@ import { ShapleyCAM } from './shapleycam.js';
 import { FinerCAM } from './finercam.js';
 import { RefineCAM } from './refinecam.js';
 import { FullGrad } from './fullgrad.js';
+import { DeepFeatureFactorization } from './dff.js';
 
 /** Every method, in the order lists and tables show them. */
 export const METHODS: readonly MethodDescriptor[] = [
@@ -60,6 +61,7 @@ export const METHODS: readonly MethodDescriptor[] = [
   FinerCAM,
   RefineCAM,
   FullGrad,
+  DeepFeatureFactorization,
 ];
 
 /** What explain(), the widget and the CLI use when no method is given. */
