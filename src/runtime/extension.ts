@@ -41,7 +41,8 @@ export function loadExtension(rt: Runtime): Promise<ExtensionKernels> {
 
 /** The extension kernels of a runtime; E_INIT when loadExtension(rt) has not completed. */
 export function extensionKernels(rt: Runtime): ExtensionKernels {
-  const k = loaded.get(rt);
+  // A kernel set that already carries them (allKernels merged into a runtime) needs no load.
+  const k = loaded.get(rt) ?? ('nmf_mu' in rt.kernels ? (rt.kernels as unknown as ExtensionKernels) : undefined);
   if (!k) throw new CamkitError('E_INIT', 'This method needs camkit\'s extension kernels: use computeCam (async) or await loadExtension(runtime) before computeCamSync.');
   return k;
 }

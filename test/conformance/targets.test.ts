@@ -105,9 +105,9 @@ describe('golden v2 targets and segmentation: end to end', () => {
     for (const c of targetCases) lines.push(...(await collect(targetE2EChecks(g, c, opts, load))));
     for (const c of segCases) lines.push(...(await collect(segmentationE2EChecks(g, c, opts, load))));
     expect(lines.filter((l) => l.status === 'FAIL')).toEqual([]);
-    // Per target case: 7 targets × (value, dT/dz, gradients) + 6 targets × 2 maps; per segmentation
-    // case: output, mask, value, activations, gradients + 3 maps.
-    expect(lines.filter((l) => l.status === 'PASS').length).toBe(targetCases.length * (7 * 3 + 6 * 2) + segCases.length * (5 + 3));
+    // Per target case: 7 targets × (value, dT/dz, gradients) + 6 targets × 2 maps + ShapleyCAM's map
+    // under Softmax and ReST; per segmentation case: output, mask, value, activations, gradients + 4 maps.
+    expect(lines.filter((l) => l.status === 'PASS').length).toBe(targetCases.length * (7 * 3 + 6 * 2 + 2) + segCases.length * (5 + 4));
     const models = new Set([...targetCases, ...segCases].map((c) => c.model));
     const weights = [...models].reduce((a, m) => a + (g.models![m!] as { weights: unknown[] }).weights.length, 0);
     expect(tf.memory().numTensors - before).toBeLessThanOrEqual(weights);

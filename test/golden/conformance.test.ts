@@ -75,7 +75,7 @@ describe('conformance runner', () => {
     c1.methods['gradcam++'] = c1.methods.GradCAMPlusPlus;
     delete c1.methods.GradCAMPlusPlus;
     // An unknown method: one SKIP line for the case.
-    c2.methods.FullGrad = structuredClone(c2.methods.GradCAM);
+    c2.methods.NoSuchCAM = structuredClone(c2.methods.GradCAM);
     // No reference → nothing printed for that quantity.
     c2.methods.XGradCAM.weights = null;
     // A perturbed stored score (of the dominant channel: the softmax is peaked) fails the ScoreCAM weights.
@@ -94,14 +94,14 @@ describe('conformance runner', () => {
       expect(fails).toContain(`${c1.id} LayerCAM grayscale_cam`);
       expect(fails).toContain(`${c2.id} ScoreCAM weights`);
       expect(fails).not.toContain(`${c0.id} GradCAM grayscale_cam`);
-      expect(lines).toContain(`SKIP\t${c2.id}\tFullGrad\t*\tmethod not supported by camkit`);
+      expect(lines).toContain(`SKIP\t${c2.id}\tNoSuchCAM\t*\tmethod not supported by camkit`);
       expect(lines.filter((l) => l.includes(`\t${c1.id}\tgradcam++\t`) && l.startsWith('PASS')).length).toBe(3);
       expect(lines.some((l) => l.includes(`\t${c2.id}\tXGradCAM\tweights\t`))).toBe(false);
       const [, p, f, s] = r.out.at(-1)!.match(SUMMARY)!.map(Number);
       expect(f).toBe(fails.length);
       expect(s).toBe(1);
       expect(p + f + s).toBe(lines.length);
-      // FullGrad is a skip, not a check: everything else is one printed line per reference.
+      // The unknown method is a skip, not a check: everything else is one printed line per reference.
       expect(p + f).toBe(expectedChecks(d) - 3);
     } finally {
       rmSync(dir, { recursive: true, force: true });

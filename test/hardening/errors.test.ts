@@ -120,7 +120,7 @@ describe('computeCam: every bad input is refused before allocation', () => {
   it('methods that skip the input scan (propagatesNonFinite) still name every NaN/±Inf, also where a weight or activation is 0', async () => {
     const rt = await getRuntime();
     const flagged = Object.values(camMethods).filter((m) => m.cam.propagatesNonFinite).map((m) => m.name);
-    expect(flagged.sort()).toEqual(['CAM', 'GradCAM', 'HiResCAM']);
+    expect(flagged.sort()).toEqual(['CAM', 'FinerCAM', 'GradCAM', 'HiResCAM', 'ShapleyCAM']);
     const [n, h, w, c] = [2, 3, 5, 7];
     const shape = [n, h, w, c], len = n * h * w * c;
     for (const method of flagged) {
