@@ -5,8 +5,8 @@
 // rollout to ./rollout.ts. Token layers ([N, T, C]) are seen as [N, h, w, C] maps (./tokens.ts).
 import * as tf from '@tensorflow/tfjs-core';
 import { AbortError, InputError, ModelError, NameError, OptionError } from '../errors.js';
-import { computeCamSync, type CamOptions, type CamResult } from '../compute.js';
-import { fuseMaps, type FuseMode, type OutputMode } from '../core/post.js';
+import { computeCamSync, type CamArrays, type CamOptions, type CamResult } from '../compute.js';
+import { fuseMaps, resizeMapsSync, type FuseMode, type OutputMode } from '../core/post.js';
 import { guidedGradCamSync } from '../methods/guided.js';
 import { DEFAULT_METHOD, methodDescriptor } from '../methods/registry.js';
 import type { CamMethod, MethodDescriptor } from '../methods/types.js';
@@ -17,6 +17,10 @@ import { adapterOpts, withGuidedRelu } from './guided.js';
 import { makeScore, onProbabilities, resolveTargets, targetForRows, type Target } from './targets.js';
 import { ablationPlan, augSmooth, maskPlan, noisyGradientPlan, type PerturbationOptions, type PerturbationResult } from './perturbation.js';
 import { withTokens } from './tokens.js';
+import { finerTarget, type FinerOptions } from './target-library.js';
+import { firstOrderHvp, targetHessian } from './shapley.js';
+import { refineMaps } from '../methods/refinecam.js';
+import { fullGradMaps } from './fullgrad.js';
 import { findAttention, postMaps, rolloutMaps, rolloutParams, type RolloutOptions, type RolloutPlan } from './rollout.js';
 
 /** A method's canonical name (see METHODS in camkit). */
@@ -65,6 +69,8 @@ export interface ExplainOptions extends Omit<CamOptions, 'output'>, AdapterOptio
    * 7 explanations instead of 1. CAM methods only.
    */
   augSmooth?: boolean;
+  /** Finer-CAM: alpha and the comparison positions of its target (finerTarget's options). */
+  finer?: FinerOptions;
 }
 
 export interface ExplainResult extends Omit<CamResult, 'method'> {
@@ -146,6 +152,12 @@ export async function explain(model: ExplainableModel | ModelAdapter, input: tf.
   if (Array.isArray(opts.target) && opts.target.length !== input.shape[0]) {
     throw new ModelError('E_TARGET', `${opts.target.length} target classes for a batch of ${input.shape[0]}.`);
   }
+  if (plan.via === 'finer') {
+    // The comparison target of the explained class(es): 'top1' (default), one index or one per sample.
+    const t = opts.target ?? 'top1';
+    if (!(t === 'top1' || typeof t === 'number' || Array.isArray(t))) throw new OptionError(`${method} explains a class: give a class index, one per sample or 'top1'.`);
+    opts = { ...opts, target: finerTarget(t as number | number[] | 'top1', opts.finer) };
+  }
   const fuse = opts.fuse ?? 'mean';
   if (fuse !== 'mean' && fuse !== 'max-tanh') throw new NameError('fuse mode', String(fuse), ['mean', 'max-tanh']);
   checkAbort(opts.signal);
@@ -175,6 +187,7 @@ export async function explain(model: ExplainableModel | ModelAdapter, input: tf.
   }
   if (plan.via === 'input-gradient') return guidedOnly(ad, input, opts, method);
   if (plan.via === 'rollout') return rolloutExplain(desc, plan, bind, input, opts, cam, rt);
+  if (plan.via === 'bias-gradients') return fullGradExplain(ad, input, opts, cam, rt, method);
   const layers = opts.layers ? [...opts.layers] : [opts.layer ?? ad.defaultLayer(input)];
 
   const perLayer: Array<CamResult & Partial<PerturbationResult>> = [];
@@ -222,8 +235,8 @@ export async function explain(model: ExplainableModel | ModelAdapter, input: tf.
       }
     } else {
       // 'layer' methods run their own arithmetic; 'guided-fusion' runs its base CAM here and fuses below.
-      const camMethod = plan.via === 'guided-fusion' ? plan.base : (desc as CamMethod);
-      const r = await gradientCam(bind, input, layer, camMethod, plan.via === 'layer' && plan.capture === 'activations', opts, cam, rt, () => {
+      const camMethod = plan.via === 'guided-fusion' || plan.via === 'finer' || plan.via === 'refine' ? plan.base : (desc as CamMethod);
+      const r = await gradientCam(bind, input, layer, camMethod, plan.via === 'layer' && plan.capture === 'activations', opts, cam, rt, plan.via === 'second-order', () => {
         done++;
         opts.onProgress?.({ done, total });
       });
@@ -243,7 +256,10 @@ export async function explain(model: ExplainableModel | ModelAdapter, input: tf.
     layer: layers[0],
     layers,
   };
-  if (layers.length > 1) {
+  if (plan.via === 'refine') {
+    if (layers.length > 1) result.perLayer = perLayer;
+    result.map = refineMaps(perLayer.map((r) => r.map), n);
+  } else if (layers.length > 1) {
     result.perLayer = perLayer;
     result.map = fuseMaps(
       perLayer.map((r) => r.map),
@@ -311,6 +327,7 @@ async function gradientCam(
   opts: ExplainOptions,
   cam: CamOptions,
   rt: Runtime,
+  secondOrder: boolean,
   tick: () => void,
 ): Promise<{ result: CamResult; head: Awaited<ReturnType<typeof headFrom>> }> {
   const n = x.shape[0];
@@ -351,10 +368,16 @@ async function gradientCam(
       }
       const [a, g] = await Promise.all([readF32(cap.activations), activationsOnly ? null : readF32(cap.gradients)]);
       const sub = { ...opts, target };
-      heads.push(await headFrom(cap.output, sub, count));
+      const head = await headFrom(cap.output, sub, count);
+      heads.push(head);
       checkAbort(opts.signal);
       const shape = cap.activations.shape;
-      const inputs = { activations: { data: a, shape }, inputSize: [x.shape[1]!, x.shape[2]!] as [number, number] };
+      const inputs: CamArrays = { activations: { data: a, shape }, inputSize: [x.shape[1]!, x.shape[2]!] as [number, number] };
+      if (secondOrder) {
+        const K = head.outputShape[head.outputShape.length - 1];
+        const H = targetHessian(target, opts.scoreOn === 'probabilities', head.output, count, K, head.targets);
+        if (H) inputs.hvp = { data: await firstOrderHvp(ad, xs, layer, a, H, K), shape };
+      }
       if (method.cam.extension) await loadExtension(rt);
       parts.push(computeCamSync(rt, method, g ? { ...inputs, gradients: { data: g, shape } } : inputs, cam));
       tick();
@@ -533,5 +556,37 @@ async function guidedOnly(ad: ModelAdapter, x: tf.Tensor, opts: ExplainOptions, 
     layers: ['input'],
     guided: gb.data,
     guidedShape: gb.shape,
+  };
+}
+
+/** FullGrad: input and bias-gradient maps at the input size (./fullgrad.ts), resized when `size` asks. */
+async function fullGradExplain(ad: ModelAdapter, x: tf.Tensor, opts: ExplainOptions, cam: CamOptions, rt: Runtime, method: ExplainMethod): Promise<ExplainResult> {
+  const score = (out: tf.Tensor) => makeScore(opts.target, out.shape, { on: opts.scoreOn })(out);
+  const [n, H, W] = x.shape as [number, number, number, number];
+  const r = await fullGradMaps(ad, x, score, rt, method);
+  let head;
+  try {
+    head = await headFrom(r.output, opts, n);
+  } finally {
+    r.output.dispose();
+  }
+  const [oh, ow] = cam.outputSize ?? [H, W];
+  const map = oh === H && ow === W ? r.map : resizeMapsSync(rt, r.map, n, H, W, oh, ow);
+  opts.onProgress?.({ done: 1, total: 1 });
+  return {
+    method,
+    n,
+    channels: 0,
+    weights: null,
+    lowres: r.map,
+    lowresShape: [H, W],
+    map,
+    width: ow,
+    height: oh,
+    kernels: rt.flavor,
+    ...head,
+    classIndex: Int32Array.from(head.targets, (t) => (t.length ? t[0] : -1)),
+    layer: 'input',
+    layers: r.layers,
   };
 }

@@ -47,6 +47,10 @@ export interface MethodParams {
   /** Eigen methods: power iteration limits. */
   eigenMaxIter: number;
   eigenTol: number;
+  /** RandomCAM: the seed of its weights. */
+  seed?: number;
+  /** ShapleyCAM: H·A, the target's Hessian at the layer times the activations (null: zero). */
+  hvp?: Float32Array | null;
 }
 
 /** A method's canonical name (pytorch-grad-cam's class name where it has one). */
@@ -100,6 +104,17 @@ export type ExplainPlan =
    * row-normalised, multiplied through the blocks. 'gradient' (Chefer et al.): R += mean_h((∇A ⊙ A)⁺)·R.
    */
   | { readonly via: 'rollout'; readonly weighting: 'attention' | 'gradient'; readonly headFusion: HeadFusion; readonly discardRatio: number }
+  /**
+   * Shapley-CAM: capture as 'layer' with gradients, plus hvp = H·A, the target's Hessian at the layer
+   * times the activations, by the first-order recipe (exact when the output is piecewise linear in the layer).
+   */
+  | { readonly via: 'second-order' }
+  /** Finer-CAM: `base` with the comparison target (finerTarget) of the explained class. */
+  | { readonly via: 'finer'; readonly base: CamMethod }
+  /** RefineCAM: `base`'s final map at every layer, multiplied, then min-max normalised (no resize). */
+  | { readonly via: 'refine'; readonly base: CamMethod }
+  /** FullGrad: |∂T/∂x ⊙ x| plus |b ⊙ ∂T/∂z| of every biased conv / BatchNorm layer (pre-activation z). */
+  | { readonly via: 'bias-gradients' }
   /** explain() cannot compute it; `reason` says what to do instead. */
   | { readonly via: 'none'; readonly reason: string };
 
