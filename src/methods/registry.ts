@@ -22,6 +22,11 @@ import { GuidedBackprop } from './guidedbackprop.js';
 import { GuidedGradCAM } from './guidedgradcam.js';
 import { AttentionRollout } from './attentionrollout.js';
 import { GradientWeightedRollout } from './gradientrollout.js';
+import { Saliency } from './saliency.js';
+import { SmoothGrad } from './smoothgrad.js';
+import { IntegratedGradients } from './integratedgradients.js';
+import { Occlusion } from './occlusion.js';
+import { RISE } from './rise.js';
 
 /** Every method, in the order lists and tables show them. */
 export const METHODS: readonly MethodDescriptor[] = [
@@ -44,6 +49,11 @@ export const METHODS: readonly MethodDescriptor[] = [
   GuidedGradCAM,
   AttentionRollout,
   GradientWeightedRollout,
+  Saliency,
+  SmoothGrad,
+  IntegratedGradients,
+  Occlusion,
+  RISE,
 ];
 
 /** What explain(), the widget and the CLI use when no method is given. */
