@@ -22,6 +22,7 @@ import { firstOrderHvp, targetHessian } from './shapley.js';
 import { refineMaps } from '../methods/refinecam.js';
 import { fullGradMaps } from './fullgrad.js';
 import { findAttention, postMaps, rolloutMaps, rolloutParams, type RolloutOptions, type RolloutPlan } from './rollout.js';
+import { ATTRIBUTION_BATCH, attributionMaps, classRowScore, functionRowScore, type AttributionOptions, type AttributionPlan } from './attribution.js';
 
 /** A method's canonical name (see METHODS in camkit). */
 export type ExplainMethod = string;
@@ -31,7 +32,7 @@ export interface ExplainProgress {
   total: number;
 }
 
-export interface ExplainOptions extends Omit<CamOptions, 'output'>, AdapterOptions, RolloutOptions {
+export interface ExplainOptions extends Omit<CamOptions, 'output'>, AdapterOptions, RolloutOptions, AttributionOptions {
   /**
    * The map values: 'normalised' (default, the reference chain), 'raw' or 'signed' (computeCam's
    * `output`; here `output` names the model output explained).
@@ -92,6 +93,13 @@ export interface ExplainResult extends Omit<CamResult, 'method'> {
   /** GuidedBackprop: the input gradient; GuidedGradCAM: guided × Grad-CAM. [n][H][W][C]. */
   guided?: Float32Array;
   guidedShape?: number[];
+  /** Gradient attributions: the per-channel values before the channel reduction, [n][H][W][C]. */
+  attribution?: Float32Array;
+  attributionShape?: number[];
+  /** Path attributions: per image Σ attribution − (F(x) − F(baseline)), captum's convergence delta. */
+  completeness?: Float32Array;
+  /** Path attributions: per image F(x) − F(baseline). */
+  scoreDifference?: Float32Array;
 }
 
 function checkAbort(signal: AbortSignal | undefined): void {
@@ -178,7 +186,7 @@ export async function explain(model: ExplainableModel | ModelAdapter, input: tf.
   if (Number.isInteger(oh) && Number.isInteger(ow) && oh > 0 && ow > 0) rt.arena.check([Math.min(opts.batchSize ?? n, n) * oh * ow]);
 
   if (plan.via === 'none') throw new ModelError('E_MODEL', `explain() cannot compute ${method}: ${plan.reason}.`);
-  if (opts.augSmooth && (plan.via === 'input-gradient' || plan.via === 'guided-fusion' || plan.via === 'rollout')) {
+  if (opts.augSmooth && (plan.via === 'input-gradient' || plan.via === 'guided-fusion' || plan.via === 'rollout' || plan.via === 'input-attribution' || plan.via === 'input-masks')) {
     throw new OptionError(`augSmooth applies to class activation maps, not to ${method}.`);
   }
   const outSize = opts.size ?? opts.outputSize;
@@ -188,6 +196,7 @@ export async function explain(model: ExplainableModel | ModelAdapter, input: tf.
   if (plan.via === 'input-gradient') return guidedOnly(ad, input, opts, method);
   if (plan.via === 'rollout') return rolloutExplain(desc, plan, bind, input, opts, cam, rt);
   if (plan.via === 'bias-gradients') return fullGradExplain(ad, input, opts, cam, rt, method);
+  if (plan.via === 'input-attribution' || plan.via === 'input-masks') return attributionExplain(desc, plan, ad, bind, input, opts, cam, rt);
   const layers = opts.layers ? [...opts.layers] : [opts.layer ?? ad.defaultLayer(input)];
 
   const perLayer: Array<CamResult & Partial<PerturbationResult>> = [];
@@ -521,6 +530,58 @@ async function rolloutExplain(
     layer: names[names.length - 1],
     layers: names,
   };
+}
+
+/** Input attributions (gradient or forward-only): targets fixed on the clean output, maps at the input size. */
+async function attributionExplain(
+  desc: MethodDescriptor, plan: AttributionPlan, ad: ModelAdapter, bind: Binder, x: tf.Tensor, opts: ExplainOptions, cam: CamOptions, rt: Runtime,
+): Promise<ExplainResult> {
+  const [n, H, W, C] = x.shape as [number, number, number, number];
+  const out = ad.predict(x);
+  let head: Awaited<ReturnType<typeof headFrom>>;
+  let score;
+  try {
+    head = await headFrom(out, opts, n);
+    checkAbort(opts.signal);
+    if (typeof opts.target === 'function') {
+      const fn = opts.scoreOn === 'probabilities' ? onProbabilities(opts.target) : opts.target;
+      score = functionRowScore(fn.info?.fix ? await fn.info.fix(out) : fn);
+    } else {
+      if (out.rank < 2) throw new ModelError('E_MODEL', `Class targets need a [N, classes] output; this model's output is [${out.shape.join(', ')}]. Pass a score function.`);
+      score = classRowScore(head.targets, opts.scoreOn === 'probabilities');
+    }
+  } finally {
+    out.dispose();
+  }
+  const xData = Float32Array.from((await x.data()) as Float32Array);
+  checkAbort(opts.signal);
+  const run = await attributionMaps(desc, plan, x, xData, {
+    adapterFor: (i) => bind(i, 1),
+    shareable: !bind.perSample,
+    score,
+    batchSize: opts.batchSize ?? ATTRIBUTION_BATCH,
+    onProgress: opts.onProgress,
+    signal: opts.signal,
+  }, opts);
+  checkAbort(opts.signal);
+  const r = postMaps(rt, desc.name, run.lowres, n, H, W, cam, [H, W]);
+  const result: ExplainResult = {
+    ...r,
+    method: desc.name,
+    ...head,
+    classIndex: Int32Array.from(head.targets, (t) => (t.length ? t[0] : -1)),
+    layer: 'input',
+    layers: ['input'],
+  };
+  if (run.attribution) {
+    result.attribution = run.attribution;
+    result.attributionShape = [n, H, W, C];
+  }
+  if (run.completeness) {
+    result.completeness = run.completeness;
+    result.scoreDifference = run.scoreDifference;
+  }
+  return result;
 }
 
 async function guidedArrays(ad: ModelAdapter, x: tf.Tensor, opts: ExplainOptions) {

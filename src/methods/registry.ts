@@ -31,6 +31,11 @@ import { FinerCAM } from './finercam.js';
 import { RefineCAM } from './refinecam.js';
 import { FullGrad } from './fullgrad.js';
 import { DeepFeatureFactorization } from './dff.js';
+import { Saliency } from './saliency.js';
+import { SmoothGrad } from './smoothgrad.js';
+import { IntegratedGradients } from './integratedgradients.js';
+import { Occlusion } from './occlusion.js';
+import { RISE } from './rise.js';
 
 /** Every method, in the order lists and tables show them. */
 export const METHODS: readonly MethodDescriptor[] = [
@@ -62,6 +67,11 @@ export const METHODS: readonly MethodDescriptor[] = [
   RefineCAM,
   FullGrad,
   DeepFeatureFactorization,
+  Saliency,
+  SmoothGrad,
+  IntegratedGradients,
+  Occlusion,
+  RISE,
 ];
 
 /** What explain(), the widget and the CLI use when no method is given. */

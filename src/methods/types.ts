@@ -115,6 +115,21 @@ export type ExplainPlan =
   | { readonly via: 'refine'; readonly base: CamMethod }
   /** FullGrad: |∂T/∂x ⊙ x| plus |b ⊙ ∂T/∂z| of every biased conv / BatchNorm layer (pre-activation z). */
   | { readonly via: 'bias-gradients' }
+  /**
+   * A map over the input pixels from input gradients of the target score: at the input itself
+   * (`sampling: 'none'`), over `samples` noisy copies (N(0, σ), σ = noiseLevel·(max − min) of the
+   * image), or along the straight path from a constant baseline to the input at `samples`
+   * Gauss–Legendre nodes ('path', times input − baseline). 'abs-max': |g| (or its smoothing) max
+   * over channels; 'sum': the per-channel attributions summed over channels.
+   */
+  | { readonly via: 'input-attribution'; readonly sampling: 'none' | 'noise' | 'path'; readonly samples: number; readonly noiseLevel?: number; readonly reduce: 'abs-max' | 'sum' }
+  /**
+   * Gradient-free, forward passes only: the target score's drop with a `window`² patch of the input
+   * set to a baseline, slid by `stride` ('sliding'), or the score-weighted mean of `samples` random
+   * smooth masks made from a `cells`² grid of cells kept with probability `keep` ('random').
+   */
+  | { readonly via: 'input-masks'; readonly masks: 'sliding'; readonly window: number; readonly stride: number }
+  | { readonly via: 'input-masks'; readonly masks: 'random'; readonly samples: number; readonly cells: number; readonly keep: number }
   /** explain() cannot compute it; `reason` says what to do instead. */
   | { readonly via: 'none'; readonly reason: string };
 
