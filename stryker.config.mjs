@@ -2,6 +2,10 @@
 // against the tests in vitest.stryker.config.ts. Slow (tens of minutes): not part of .ci/run.
 // Concurrency 1 by default (CAMKIT_MUTATE_CONCURRENCY to change); incremental, so a rerun only tests
 // the mutants whose code or tests changed (reports/stryker-incremental.json).
+// The property tests' fast-check runs (test/helpers/kernels.ts fuzzRuns) shrink for the mutants; the
+// edge cases they always include are what kill most mutants.
+process.env.FUZZ_RUNS ??= '8';
+
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
   testRunner: 'vitest',
@@ -13,6 +17,8 @@ export default {
   ignoreStatic: true,
   concurrency: Number(process.env.CAMKIT_MUTATE_CONCURRENCY ?? 1),
   timeoutMS: 60_000,
+  // The first run of every test file on a busy 2-core machine takes minutes.
+  dryRunTimeoutMinutes: 40,
   timeoutFactor: 3,
   incremental: true,
   incrementalFile: 'reports/stryker-incremental.json',

@@ -35,6 +35,7 @@ describe.skipIf(!CAN_RUN)('tfjs backends in headless Chromium (capture IIFE)', (
     const px = golden.images.img0.pixels.values as number[];
     const res = await page.evaluate(async (px) => {
       type R = { map: Float32Array; guided?: Float32Array };
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the page's tfjs global, typed loosely on purpose
       const w = window as unknown as { tf: any; camkitCapture: { explain(m: unknown, x: unknown, o: object): Promise<R> } };
       const tf = w.tf;
       const out: Record<string, { map: number[]; guided: number[]; leaked: number; backend: string }> = {};
