@@ -2,9 +2,13 @@
 // against the tests in vitest.stryker.config.ts. Slow (tens of minutes): not part of .ci/run.
 // Concurrency 1 by default (CAMKIT_MUTATE_CONCURRENCY to change); incremental, so a rerun only tests
 // the mutants whose code or tests changed (reports/stryker-incremental.json).
+import { fileURLToPath } from 'node:url';
+
 // The property tests' fast-check runs (test/helpers/kernels.ts fuzzRuns) shrink for the mutants; the
 // edge cases they always include are what kill most mutants.
 process.env.FUZZ_RUNS ??= '8';
+// The sandboxes live in .stryker-tmp/, so ../shared (the golden references) is named explicitly.
+process.env.CAMKIT_SHARED ??= fileURLToPath(new URL('../shared', import.meta.url));
 
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
