@@ -27,7 +27,9 @@ export default {
   incremental: true,
   incrementalFile: 'reports/stryker-incremental.json',
   ignorePatterns: ['dist', 'models', 'examples', 'camkit-out', 'reports', '.ci'],
-  reporters: ['clear-text', 'progress-append-only', 'json', 'html'],
+  // event-recorder writes each mutant's result as it lands (reports/mutation/events), so a run stopped early still tells.
+  reporters: ['clear-text', 'progress-append-only', 'json', 'html', 'event-recorder'],
+  eventReporter: { baseDir: 'reports/mutation/events' },
   jsonReporter: { fileName: 'reports/mutation/mutation.json' },
   htmlReporter: { fileName: 'reports/mutation/mutation.html' },
   thresholds: { high: 90, low: 80, break: null },
