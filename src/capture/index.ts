@@ -23,3 +23,7 @@ export { withCaptureShims, withBatchNormShim, cleanupTape, preflightTape, shimDe
 export type { ShimOptions } from './shims.js';
 export { scoreCam, fasterScoreCam, ssCam, isCam, ablationCam, smoothGradCampp, augSmooth, AUG_SMOOTH, maskPlan, ablationPlan, noisyGradientPlan } from './perturbation.js';
 export type { PerturbationModel, PerturbationOptions, PerturbationResult, Progress } from './perturbation.js';
+export { gaussLegendre, RiseMasks } from './attribution.js';
+export type { AttributionOptions } from './attribution.js';
+export { NOISE_VARIANTS } from '../methods/noise-variants.js';
+export type { NoiseVariant } from '../methods/noise-variants.js';
