@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { AbortError, ModelError, NameError, OptionError } from '../errors.js';
 import { gauss, rng } from '../core/random.js';
 import type { ExplainPlan, MethodDescriptor } from '../methods/types.js';
-import { NOISE_VARIANTS, type NoiseVariant } from '../methods/smoothgrad.js';
+import { NOISE_VARIANTS, type NoiseVariant } from '../methods/noise-variants.js';
 import type { ModelAdapter } from './adapter.js';
 import type { TargetFn } from './target-library.js';
 

@@ -25,3 +25,7 @@ export { scoreCam, fasterScoreCam, ssCam, isCam, ablationCam, smoothGradCampp, a
 export type { PerturbationModel, PerturbationOptions, PerturbationResult, Progress } from './perturbation.js';
 export { deepFeatureFactorization, factorizeSync } from './dff.js';
 export type { DffOptions, DffResult, FactorizeOptions, Factorization } from './dff.js';
+export { gaussLegendre, RiseMasks } from './attribution.js';
+export type { AttributionOptions } from './attribution.js';
+export { NOISE_VARIANTS } from '../methods/noise-variants.js';
+export type { NoiseVariant } from '../methods/noise-variants.js';

@@ -81,6 +81,8 @@ eval options:
   --model, --layer, --preprocess, --mean, --std, --resize as for explain
   --method LIST|all  --backend wasm|cpu  --batch N  --steps N (deletion/insertion, default 20)
   --scores logits|softmax|sigmoid (default: classes.json activation, else softmax)  --road (ROAD on 20 images)
+  --arcc (ARCC, complexity, coherency on 20 images)  --full-samples (the methods' own sample counts;
+                        by default eval uses fewer for the slow sampling methods, listed under the table)
   --out FILE.md (also write the table)  --json  --quiet
 `;
 

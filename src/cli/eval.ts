@@ -8,7 +8,7 @@ import { InputError, NameError } from '../errors.js';
 import { explain } from '../capture/index.js';
 import { createAdapter } from '../capture/adapter.js';
 import { toModelInput, type Preprocess } from '../core/preprocess.js';
-import { confidenceChange, deletionInsertion, energyPointingGame, pointingGame, road, type Box, type ScoreMode } from '../metrics/index.js';
+import { arcc, confidenceChange, deletionInsertion, energyPointingGame, pointingGame, road, type Box, type ScoreMode } from '../metrics/index.js';
 import { int, str, UsageError, type Parsed } from './args.js';
 import { checkImageFile, readImage } from './decode.js';
 import { checkLayer, preprocessArg } from './explain-cmd.js';
@@ -16,11 +16,38 @@ import { boxToModel, fitImage, fitToModel, resizeMode, type ResizeMode } from '.
 import type { LoadedModel } from './io.js';
 import { readManifest, type ManifestItem } from './manifest.js';
 import { loadModelArg, parseMethods, progress, runnable, setBackend } from './options.js';
-import { METHOD_NAMES } from '../methods/registry.js';
+import { METHOD_NAMES, methodDescriptor } from '../methods/registry.js';
+import type { ExplainOptions } from '../capture/explain.js';
 import { makeShapeSet } from './shapes.js';
 
 export const EVAL_OPTS = ['model', 'layer', 'method', 'backend', 'n', 'seed', 'batch', 'out', 'steps', 'scores', 'images', 'labels', 'preprocess', 'input-scale', 'mean', 'std', 'resize'];
-export const EVAL_FLAGS = ['json', 'help', 'quiet', 'road'];
+export const EVAL_FLAGS = ['json', 'help', 'quiet', 'road', 'arcc', 'full-samples'];
+
+/** ROAD and ARCC run on the first images only (each image costs 2·percentiles imputations). */
+export const EVAL_ROAD_IMAGES = 20;
+
+/**
+ * The sample counts eval gives the slow sampling methods (unless --full-samples): a full run with
+ * their own defaults took 51 minutes, most of it RISE, IntegratedGradients and SS-CAM. The table's
+ * note lists what was reduced. Derived from each method's plan, so it covers every such method.
+ */
+export function evalSampling(method: string): { opts: Partial<ExplainOptions>; note: string } | null {
+  const d = methodDescriptor(method);
+  const p = d.explain;
+  const cut = (key: 'numSamples' | 'steps', to: number, from: number, what: string) =>
+    from > to ? { opts: { [key]: to } as Partial<ExplainOptions>, note: `${d.name} ${to} ${what} (default ${from})` } : null;
+  if (p.via === 'input-attribution' && p.sampling === 'noise') return cut('numSamples', 8, p.samples, 'noisy samples');
+  if (p.via === 'input-attribution' && p.sampling === 'path') return cut('steps', 16, p.samples, 'steps');
+  if (p.via === 'input-masks' && p.masks === 'random') return cut('numSamples', 250, p.samples, 'masks');
+  if (p.via === 'masks' && p.samples !== undefined) return cut('numSamples', 5, p.samples, 'samples');
+  return null;
+}
+
+/** The options eval passes for a method, and the note about them (null when the method's defaults are used). */
+function methodOpts(p: Parsed, method: string): { opts: Partial<ExplainOptions>; note: string | null } {
+  const s = p.options.has('full-samples') ? null : evalSampling(method);
+  return { opts: s?.opts ?? {}, note: s?.note ?? null };
+}
 
 /** Seed of the benchmark set: disjoint from the training stream and the samples. */
 export const EVAL_SEED = 700_000_000;
@@ -37,6 +64,7 @@ export interface EvalRow {
   insertion: number;
   msPerImage: number;
   road?: { morf: number; lerf: number; combined: number };
+  arcc?: { arcc: number; complexity: number; coherency: number; road: number };
 }
 
 export async function runEval(p: Parsed): Promise<EvalRow[]> {
@@ -70,11 +98,14 @@ export async function runEval(p: Parsed): Promise<EvalRow[]> {
   set.forEach((im, i) => x.set(im.pixels, i * H * W * 3));
   const images = tf.tensor4d(x, [n, H, W, 3]);
   const rows: EvalRow[] = [];
+  const notes: string[] = [];
   const t0 = performance.now();
   try {
     for (const method of methods) {
       const t1 = performance.now();
-      const r = await explain(loaded.model, images, { method, layer, target: targets, batchSize: batch, onProgress: quiet ? undefined : progress(method) });
+      const mo = methodOpts(p, method);
+      if (mo.note) notes.push(mo.note);
+      const r = await explain(loaded.model, images, { method, layer, target: targets, batchSize: batch, onProgress: quiet ? undefined : progress(method), ...mo.opts });
       const ms = (performance.now() - t1) / n;
       const pg = await pointingGame(r, boxes);
       const strict = await pointingGame(r, boxes, { tolerance: 0 });
@@ -82,8 +113,22 @@ export async function runEval(p: Parsed): Promise<EvalRow[]> {
       const cc = await confidenceChange(loaded.model, images, r, { targets, scores, batchSize: batch });
       const di = await deletionInsertion(loaded.model, images, r, { targets, scores, steps, batchSize: batch });
       const row: EvalRow = { method, pointing: pg.accuracy, pointingStrict: strict.accuracy, energy: en.energy, averageDrop: cc.averageDrop, increase: cc.increaseInConfidence, deletion: di.deletion, insertion: di.insertion, msPerImage: ms };
+      if (p.options.has('arcc')) {
+        const k = Math.min(EVAL_ROAD_IMAGES, n);
+        const sub = images.slice([0, 0, 0, 0], [k, -1, -1, -1]);
+        try {
+          const maps = { map: r.map.subarray(0, k * r.width * r.height), n: k, width: r.width, height: r.height };
+          const a = await arcc(loaded.model, sub, maps, {
+            targets: targets.slice(0, k), scores, batchSize: batch,
+            explain: (xm) => explain(loaded.model, xm, { method, layer, target: targets.slice(0, k), batchSize: batch, ...mo.opts }),
+          });
+          row.arcc = { arcc: a.arcc, complexity: a.complexity, coherency: a.coherency, road: a.road };
+        } finally {
+          sub.dispose();
+        }
+      }
       if (p.options.has('road')) {
-        const k = Math.min(20, n);
+        const k = Math.min(EVAL_ROAD_IMAGES, n);
         const sub = images.slice([0, 0, 0, 0], [k, -1, -1, -1]);
         try {
           const rr = await road(loaded.model, sub, { map: r.map.subarray(0, k * r.width * r.height), n: k, width: r.width, height: r.height }, { targets: targets.slice(0, k), scores, batchSize: batch });
@@ -99,24 +144,25 @@ export async function runEval(p: Parsed): Promise<EvalRow[]> {
     images.dispose();
   }
   const total = (performance.now() - t0) / 1000;
-  const md = table(rows, { model: name, n, seed, backend, scores: sc, steps, total });
-  if (p.options.has('json')) process.stdout.write(JSON.stringify({ model: name, n, seed, backend, scores: sc, steps, seconds: total, rows }) + '\n');
+  const md = table(rows, { model: name, n, seed, backend, scores: sc, steps, total, notes });
+  if (p.options.has('json')) process.stdout.write(JSON.stringify({ model: name, n, seed, backend, scores: sc, steps, seconds: total, sampling: notes, rows }) + '\n');
   else process.stdout.write(md);
   const out = str(p, 'out');
   if (out) writeFileSync(out, md);
   return rows;
 }
 
-export function table(rows: readonly EvalRow[], info: { model: string; n: number; seed: number; backend: string; scores: string; steps: number; total: number; data?: string; boxed?: number }): string {
+export function table(rows: readonly EvalRow[], info: { model: string; n: number; seed: number; backend: string; scores: string; steps: number; total: number; data?: string; boxed?: number; notes?: readonly string[] }): string {
   const f = (v: number) => (Number.isFinite(v) ? v.toFixed(3) : '–');
   const road = rows.some((r) => r.road);
-  const head = `| Method | Pointing game (↑) | Pointing, strict (↑) | Energy pointing (↑) | Average drop (↓) | Increase in confidence (↑) | Deletion AUC (↓) | Insertion AUC (↑) | ms / image |${road ? ' ROAD MoRF (↓) | ROAD LeRF (↑) | ROAD combined (↑) |' : ''}`;
-  const sep = `|---|---:|---:|---:|---:|---:|---:|---:|---:|${road ? '---:|---:|---:|' : ''}`;
+  const ar = rows.some((r) => r.arcc);
+  const head = `| Method | Pointing game (↑) | Pointing, strict (↑) | Energy pointing (↑) | Average drop (↓) | Increase in confidence (↑) | Deletion AUC (↓) | Insertion AUC (↑) | ms / image |${road ? ' ROAD MoRF (↓) | ROAD LeRF (↑) | ROAD combined (↑) |' : ''}${ar ? ' ARCC (↑) | Complexity (↓) | Coherency (↑) |' : ''}`;
+  const sep = `|---|---:|---:|---:|---:|---:|---:|---:|---:|${road ? '---:|---:|---:|' : ''}${ar ? '---:|---:|---:|' : ''}`;
   const body = rows
-    .map((r) => `| ${r.method} | ${f(r.pointing)} | ${f(r.pointingStrict)} | ${f(r.energy)} | ${f(r.averageDrop)} | ${f(r.increase)} | ${f(r.deletion)} | ${f(r.insertion)} | ${r.msPerImage.toFixed(1)} |${road ? (r.road ? ` ${f(r.road.morf)} | ${f(r.road.lerf)} | ${f(r.road.combined)} |` : ' | | |') : ''}`)
+    .map((r) => `| ${r.method} | ${f(r.pointing)} | ${f(r.pointingStrict)} | ${f(r.energy)} | ${f(r.averageDrop)} | ${f(r.increase)} | ${f(r.deletion)} | ${f(r.insertion)} | ${r.msPerImage.toFixed(1)} |${road ? (r.road ? ` ${f(r.road.morf)} | ${f(r.road.lerf)} | ${f(r.road.combined)} |` : ' | | |') : ''}${ar ? (r.arcc ? ` ${f(r.arcc.arcc)} | ${f(r.arcc.complexity)} | ${f(r.arcc.coherency)} |` : ' | | |') : ''}`)
     .join('\n');
   const what = info.data !== undefined ? `${info.n} images from ${info.data} (${info.boxed ?? 0} with boxes; the pointing columns use those)` : `${info.n} synthetic images (seed ${info.seed})`;
-  return `${head}\n${sep}\n${body}\n\n${what}, model: ${info.model}, backend ${info.backend}, scores: ${info.scores}, deletion/insertion ≤ ${info.steps} steps; pointing game with Zhang et al.'s tolerance (15 px at 224², scaled to the image), strict = the arg max inside a box; ms / image = the explain call alone; total ${info.total.toFixed(0)} s including metrics.\n`;
+  return `${head}\n${sep}\n${body}\n\n${what}, model: ${info.model}, backend ${info.backend}, scores: ${info.scores}, deletion/insertion ≤ ${info.steps} steps; pointing game with Zhang et al.'s tolerance (15 px at 224², scaled to the image), strict = the arg max inside a box; ms / image = the explain call alone; total ${info.total.toFixed(0)} s including metrics.${ar ? ` ARCC (pytorch-grad-cam: coherency, 1 − complexity and ROAD combined at percentiles 20/40/60/80) on the first ${EVAL_ROAD_IMAGES} images.` : ''}${info.notes?.length ? ` Fewer samples than the methods' defaults, to keep eval short (--full-samples for the defaults): ${info.notes.join('; ')}.` : ''}\n`;
 }
 
 interface Acc {
@@ -129,6 +175,7 @@ interface Acc {
   insertion: number[];
   ms: number;
   road: { morf: number; lerf: number; combined: number; n: number };
+  arcc: { arcc: number; complexity: number; coherency: number; road: number; n: number };
 }
 
 const meanOf = (a: readonly number[]) => (a.length ? a.reduce((x, y) => x + y, 0) / a.length : NaN);
@@ -173,7 +220,8 @@ async function runEvalData(p: Parsed): Promise<EvalRow[]> {
     const items = readManifest(labels, str(p, 'images'), loaded.classes);
     for (const it of items) checkImageFile(it.image);
     const n = items.length;
-    const acc = new Map<string, Acc>(methods.map((m) => [m, { hits: [], strict: [], energy: [], drop: [], increase: [], deletion: [], insertion: [], ms: 0, road: { morf: 0, lerf: 0, combined: 0, n: 0 } }]));
+    const acc = new Map<string, Acc>(methods.map((m) => [m, { hits: [], strict: [], energy: [], drop: [], increase: [], deletion: [], insertion: [], ms: 0, road: { morf: 0, lerf: 0, combined: 0, n: 0 }, arcc: { arcc: 0, complexity: 0, coherency: 0, road: 0, n: 0 } }]));
+    const notes = methods.map((m) => methodOpts(p, m).note).filter((x): x is string => x !== null);
     const adapter = createAdapter(loaded.model);
     const t0 = performance.now();
     let boxed = 0;
@@ -197,7 +245,8 @@ async function runEvalData(p: Parsed): Promise<EvalRow[]> {
         for (const method of methods) {
           const a = acc.get(method)!;
           const t1 = performance.now();
-          const r = await explain(loaded.model, x, { method, layer, target: targets, batchSize: batch });
+          const mo = methodOpts(p, method).opts;
+          const r = await explain(loaded.model, x, { method, layer, target: targets, batchSize: batch, ...mo });
           a.ms += performance.now() - t1;
           if (withBoxes.length) {
             const P = r.width * r.height;
@@ -215,8 +264,26 @@ async function runEvalData(p: Parsed): Promise<EvalRow[]> {
           const di = await deletionInsertion(loaded.model, x, r, { targets, scores, steps, batchSize: batch });
           a.deletion.push(...di.deletionAuc);
           a.insertion.push(...di.insertionAuc);
-          if (p.options.has('road') && s < 20) {
-            const kk = Math.min(20 - s, chunk.length);
+          if (p.options.has('arcc') && s < EVAL_ROAD_IMAGES) {
+            const kk = Math.min(EVAL_ROAD_IMAGES - s, chunk.length);
+            const sub = x.slice([0, 0, 0, 0], [kk, -1, -1, -1]);
+            try {
+              const maps = { map: r.map.subarray(0, kk * r.width * r.height), n: kk, width: r.width, height: r.height };
+              const ar = await arcc(loaded.model, sub, maps, {
+                targets: targets.slice(0, kk), scores, batchSize: batch,
+                explain: (xm) => explain(loaded.model, xm, { method, layer, target: targets.slice(0, kk), batchSize: batch, ...mo }),
+              });
+              a.arcc.arcc += ar.arcc * kk;
+              a.arcc.complexity += ar.complexity * kk;
+              a.arcc.coherency += ar.coherency * kk;
+              a.arcc.road += ar.road * kk;
+              a.arcc.n += kk;
+            } finally {
+              sub.dispose();
+            }
+          }
+          if (p.options.has('road') && s < EVAL_ROAD_IMAGES) {
+            const kk = Math.min(EVAL_ROAD_IMAGES - s, chunk.length);
             const sub = x.slice([0, 0, 0, 0], [kk, -1, -1, -1]);
             try {
               const rr = await road(loaded.model, sub, { map: r.map.subarray(0, kk * r.width * r.height), n: kk, width: r.width, height: r.height }, { targets: targets.slice(0, kk), scores, batchSize: batch });
@@ -238,12 +305,13 @@ async function runEvalData(p: Parsed): Promise<EvalRow[]> {
       const a = acc.get(method)!;
       const row: EvalRow = { method, pointing: meanOf(a.hits), pointingStrict: meanOf(a.strict), energy: meanOf(a.energy), averageDrop: meanOf(a.drop), increase: meanOf(a.increase), deletion: meanOf(a.deletion), insertion: meanOf(a.insertion), msPerImage: a.ms / n };
       if (a.road.n) row.road = { morf: a.road.morf / a.road.n, lerf: a.road.lerf / a.road.n, combined: a.road.combined / a.road.n };
+      if (a.arcc.n) row.arcc = { arcc: a.arcc.arcc / a.arcc.n, complexity: a.arcc.complexity / a.arcc.n, coherency: a.arcc.coherency / a.arcc.n, road: a.arcc.road / a.arcc.n };
       return row;
     });
     const total = (performance.now() - t0) / 1000;
-    const md = table(rows, { model: name, n, seed: 0, backend, scores: sc, steps, total, data: labels, boxed });
+    const md = table(rows, { model: name, n, seed: 0, backend, scores: sc, steps, total, data: labels, boxed, notes });
     // JSON: NaN (no boxed image) becomes null
-    if (p.options.has('json')) process.stdout.write(JSON.stringify({ model: name, n, labels, boxed, backend, scores: sc, steps, seconds: total, rows }) + '\n');
+    if (p.options.has('json')) process.stdout.write(JSON.stringify({ model: name, n, labels, boxed, backend, scores: sc, steps, seconds: total, sampling: notes, rows }) + '\n');
     else process.stdout.write(md);
     const outFile = str(p, 'out');
     if (outFile) writeFileSync(outFile, md);

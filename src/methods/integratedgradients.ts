@@ -5,10 +5,10 @@ import type { MethodDescriptor } from './types.js';
 
 export const IntegratedGradients: MethodDescriptor = {
   name: 'IntegratedGradients',
-  aliases: ['Integrated-Gradients', 'IntegratedGradient'],
+  aliases: [],
   kind: 'attribution',
   needs: [],
-  summary: 'Input gradients integrated from a baseline to the input, times input − baseline.',
+  summary: 'Input gradients integrated from a baseline.',
   paper: 'Sundararajan et al. 2017',
   explain: { via: 'input-attribution', sampling: 'path', samples: 50, reduce: 'sum' },
 };

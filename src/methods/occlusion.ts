@@ -4,10 +4,10 @@ import type { MethodDescriptor } from './types.js';
 
 export const Occlusion: MethodDescriptor = {
   name: 'Occlusion',
-  aliases: ['OcclusionSensitivity'],
+  aliases: [],
   kind: 'attribution',
   needs: [],
-  summary: 'Target score drop when a sliding patch of the input is set to 0.',
+  summary: 'Score drop under a sliding zero patch.',
   paper: 'Zeiler & Fergus 2014',
   explain: { via: 'input-masks', masks: 'sliding', window: 16, stride: 8 },
 };

@@ -4,10 +4,10 @@ import type { MethodDescriptor } from './types.js';
 
 export const RISE: MethodDescriptor = {
   name: 'RISE',
-  aliases: ['RandomizedInputSampling'],
+  aliases: [],
   kind: 'attribution',
   needs: [],
-  summary: 'Score-weighted mean of random smooth masks of the input.',
+  summary: 'Score-weighted random input masks.',
   paper: 'Petsiuk et al. 2018',
   explain: { via: 'input-masks', masks: 'random', samples: 1000, cells: 7, keep: 0.5 },
 };

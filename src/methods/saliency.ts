@@ -4,10 +4,10 @@ import type { MethodDescriptor } from './types.js';
 
 export const Saliency: MethodDescriptor = {
   name: 'Saliency',
-  aliases: ['VanillaSaliency', 'VanillaGradient'],
+  aliases: [],
   kind: 'attribution',
   needs: [],
-  summary: 'Absolute input gradient of the target, max over channels.',
+  summary: '|input gradient|, max over channels.',
   paper: 'Simonyan et al. 2014',
   explain: { via: 'input-attribution', sampling: 'none', samples: 1, reduce: 'abs-max' },
 };

@@ -3,16 +3,12 @@
 // captum's NoiseTunnel nt_type: mean of squares, or variance (VarGrad, Adebayo et al. 2018).
 import type { MethodDescriptor } from './types.js';
 
-/** How the samples' |gradients| are combined: captum's nt_type names (mean, mean of squares, variance). */
-export const NOISE_VARIANTS = ['smoothgrad', 'smoothgrad_sq', 'vargrad'] as const;
-export type NoiseVariant = (typeof NOISE_VARIANTS)[number];
-
 export const SmoothGrad: MethodDescriptor = {
   name: 'SmoothGrad',
-  aliases: ['Smooth-Grad', 'SmoothGradient'],
+  aliases: [],
   kind: 'attribution',
   needs: [],
-  summary: 'Mean |input gradient| over noisy copies of the input, max over channels.',
+  summary: 'Saliency averaged over noisy inputs.',
   paper: 'Smilkov et al. 2017',
   explain: { via: 'input-attribution', sampling: 'noise', samples: 20, noiseLevel: 0.2, reduce: 'abs-max' },
 };

@@ -5,6 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { explain } from '../../src/capture/explain.js';
 import { createAdapter } from '../../src/capture/adapter.js';
+import { classTarget, softmaxTarget } from '../../src/capture/target-library.js';
 import { RiseMasks, gaussLegendre } from '../../src/capture/attribution.js';
 import { AbortError, OptionError } from '../../src/errors.js';
 import { METHODS, unsupportedReason } from '../../src/methods/registry.js';
@@ -83,6 +84,22 @@ describe('Saliency', () => {
     expect(relErr(r.map, want)).toBeLessThan(1e-6);
     expect([r.height, r.width, r.layer]).toEqual([H, W, 'input']);
     expect(Array.from(r.classIndex)).toEqual(targets);
+    x.dispose();
+  });
+});
+
+describe('targets', () => {
+  it('score functions give what the equivalent class targets give (softmax and logits; gradient and forward-only)', async () => {
+    const model = await goldenModel(g, 'seq_s0');
+    const x = tf.concat([goldenImage(g, 'img0'), goldenImage(g, 'img3')]);
+    const before = tf.memory().numTensors;
+    const a = await explain(model, x, { method: SAL, target: softmaxTarget(2), values: 'raw', runtime: rt });
+    const b = await explain(model, x, { method: SAL, target: 2, scoreOn: 'probabilities', values: 'raw', runtime: rt });
+    expect(relErr(a.attribution!, b.attribution!)).toBeLessThan(1e-5);
+    const c = await explain(model, x, { method: OCC, target: classTarget(1), values: 'raw', runtime: rt });
+    const d = await explain(model, x, { method: OCC, target: [1, 1], values: 'raw', runtime: rt });
+    expect(relErr(c.lowres, d.lowres)).toBeLessThan(1e-5);
+    expect(tf.memory().numTensors).toBe(before);
     x.dispose();
   });
 });
