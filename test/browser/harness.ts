@@ -16,7 +16,7 @@
 // `launchEngine(name)` → Engine → `newTab()` → Tab { goto, evaluate, waitFor, logs, screenshot, close }.
 import { createServer, type Server } from 'node:http';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { extname, join, normalize } from 'node:path';
 import type { AddressInfo } from 'node:net';
@@ -403,12 +403,21 @@ export async function launchEngine(name: EngineName): Promise<Engine> {
   const why = missing(name);
   if (why) throw new Error(`${name} cannot start: ${why}`);
   const release = await lock();
+  const t0 = performance.now();
   try {
     const start = name === 'chromium' ? launchChromium : name === 'webkit' ? launchWebKit : launchFirefox;
     const engine = await withTimeout(start(), 120_000, `${name} start`);
+    const started = performance.now() - t0;
     const close = engine.close;
     engine.close = async () => {
-      try { await close(); } finally { release(); }
+      try {
+        await close();
+      } finally {
+        release();
+        // CAMKIT_BROWSER_TIMES=file: one line per engine session (engine, start ms, total ms held).
+        const out = process.env.CAMKIT_BROWSER_TIMES;
+        if (out) appendFileSync(out, `${name}\t${Math.round(started)}\t${Math.round(performance.now() - t0)}\t${process.env.CAMKIT_BROWSER_LABEL ?? ''}\n`);
+      }
     };
     return engine;
   } catch (e) {
