@@ -16,7 +16,7 @@
 // `launchEngine(name)` → Engine → `newTab()` → Tab { goto, evaluate, waitFor, logs, screenshot, close }.
 import { createServer, type Server } from 'node:http';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { extname, join, normalize } from 'node:path';
 import type { AddressInfo } from 'node:net';
@@ -25,8 +25,10 @@ import { decodePng } from '../../src/render/png.js';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
 export const CI = process.env.CI === 'true';
-export const CHROMIUM = '/usr/bin/chromium';
-export const FIREFOX = '/usr/bin/firefox-esr';
+// CAMKIT_CHROMIUM / CAMKIT_FIREFOX / CAMKIT_MINIBROWSER point at other binaries (or at nothing, to
+// check that CI=true fails when an engine cannot start).
+export const CHROMIUM = process.env.CAMKIT_CHROMIUM || '/usr/bin/chromium';
+export const FIREFOX = process.env.CAMKIT_FIREFOX || '/usr/bin/firefox-esr';
 export const HAVE_CHROMIUM = existsSync(CHROMIUM);
 export const HAVE_DIST = existsSync(join(ROOT, 'dist', 'camkit.widget.js')) && existsSync(join(ROOT, 'dist', 'index.js'));
 if (CI && !HAVE_DIST) throw new Error('dist/ is missing: run `npm run build` before the tests.');
@@ -41,6 +43,7 @@ function which(bin: string): string | null {
   return null;
 }
 function miniBrowser(): string | null {
+  if (process.env.CAMKIT_MINIBROWSER) return existsSync(process.env.CAMKIT_MINIBROWSER) ? process.env.CAMKIT_MINIBROWSER : null;
   try {
     for (const d of readdirSync('/usr/lib')) {
       const p = `/usr/lib/${d}/webkit2gtk-4.1/MiniBrowser`;
@@ -150,6 +153,8 @@ export interface LogEntry {
 export interface TabOptions {
   width?: number;
   height?: number;
+  /** devicePixelRatio (Chromium and Firefox; WebKitGTK's MiniBrowser stays at 1). */
+  dpr?: number;
 }
 
 export interface Tab {
@@ -253,7 +258,7 @@ async function launchChromium(): Promise<Engine> {
     name: 'chromium',
     version: browser.version(),
     async newTab(opts) {
-      const page = await browser.newPage({ viewport: { ...DEFAULT_VIEW, ...opts } });
+      const page = await browser.newPage({ viewport: { width: opts?.width ?? DEFAULT_VIEW.width, height: opts?.height ?? DEFAULT_VIEW.height }, deviceScaleFactor: opts?.dpr ?? 1 });
       page.setDefaultTimeout(CALL_TIMEOUT);
       const tab: Tab = {
         goto: async (url) => { await page.goto(url, { timeout: CALL_TIMEOUT }); },
@@ -285,7 +290,7 @@ async function launchFirefox(): Promise<Engine> {
     version,
     async newTab(opts) {
       const page = await browser.newPage();
-      await page.setViewport({ ...DEFAULT_VIEW, ...opts });
+      await page.setViewport({ width: opts?.width ?? DEFAULT_VIEW.width, height: opts?.height ?? DEFAULT_VIEW.height, deviceScaleFactor: opts?.dpr ?? 1 });
       page.setDefaultTimeout(CALL_TIMEOUT);
       const tab: Tab = {
         goto: async (url) => { await page.goto(url, { timeout: CALL_TIMEOUT, waitUntil: 'load' }); },
@@ -344,7 +349,7 @@ async function launchWebKit(): Promise<Engine> {
         // MiniBrowser has one window: a tab is that window, reset to about:blank when closed.
         if (open) throw new Error('webkit: one tab at a time');
         open = true;
-        const view = { ...DEFAULT_VIEW, ...opts };
+        const view = { width: opts?.width ?? DEFAULT_VIEW.width, height: opts?.height ?? DEFAULT_VIEW.height };
         await wd('POST', `${sid}/window/rect`, { width: view.width, height: view.height, x: 0, y: 0 }).catch(() => undefined);
         const evaluate = async <T, A>(fn: (arg: A) => T | Promise<T>, arg?: A): Promise<Awaited<T>> => {
           const script = `const done = arguments[arguments.length - 1];
@@ -398,12 +403,21 @@ export async function launchEngine(name: EngineName): Promise<Engine> {
   const why = missing(name);
   if (why) throw new Error(`${name} cannot start: ${why}`);
   const release = await lock();
+  const t0 = performance.now();
   try {
     const start = name === 'chromium' ? launchChromium : name === 'webkit' ? launchWebKit : launchFirefox;
     const engine = await withTimeout(start(), 120_000, `${name} start`);
+    const started = performance.now() - t0;
     const close = engine.close;
     engine.close = async () => {
-      try { await close(); } finally { release(); }
+      try {
+        await close();
+      } finally {
+        release();
+        // CAMKIT_BROWSER_TIMES=file: one line per engine session (engine, start ms, total ms held).
+        const out = process.env.CAMKIT_BROWSER_TIMES;
+        if (out) appendFileSync(out, `${name}\t${Math.round(started)}\t${Math.round(performance.now() - t0)}\t${process.env.CAMKIT_BROWSER_LABEL ?? ''}\n`);
+      }
     };
     return engine;
   } catch (e) {

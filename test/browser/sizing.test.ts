@@ -76,8 +76,8 @@ for (const name of ENGINES) {
     beforeAll(async () => { engine = await launchEngine(name); }, 900_000);
     afterAll(async () => { await engine?.close(); });
 
-    async function shoot(path: string) {
-      const tab = await engine.newTab({ width: 640, height: 480 });
+    async function shoot(path: string, dpr = 1) {
+      const tab = await engine.newTab({ width: 640, height: 480, dpr });
       try {
         await tab.goto(server.url + path);
         await tab.waitFor(() => (window as unknown as { __ready?: boolean }).__ready, undefined, 30_000);
@@ -136,6 +136,17 @@ for (const name of ENGINES) {
       expect(maxDiff(wasm.box.data, nowasm.box.data)).toBeLessThanOrEqual(3);
       expect(maxDiff(wasm.px, nowasm.px)).toBeLessThanOrEqual(3);
       pixelsByEngine[name] = wasm.px;
+    });
+
+    it.runIf(name !== 'webkit')('devicePixelRatio 2: the backing store doubles, the box and the pixels stay', async () => {
+      const r = await shoot('/static.html', 2);
+      expect(r.dpr).toBe(2);
+      expect(r.rect).toMatchObject({ width: 256, height: 192 });
+      expect(r.backing).toEqual([512, 384]);
+      expect(maxDiff(r.px, want.data)).toBeLessThanOrEqual(3);
+      expect(r.box.width).toBe(512); // the screenshot is in device pixels
+      const [hr, , hb] = at(r.box, HOT.x * 8 + 4, HOT.y * 8 + 4);
+      expect(hr).toBeGreaterThan(hb + 60);
     });
 
     it('sizes like <img>: natural size, width or height alone keep the aspect, width/height attributes (CSS wins), fit, controls, resize without re-render', async () => {
