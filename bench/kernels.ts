@@ -5,7 +5,11 @@
 // flavor's result; the later kernels also get a tfjs formulation of the same computation on the wasm
 // backend. `kernelCases()` plugs into allCases(); `tsx bench/kernels.ts [REGEX]` runs them alone.
 import { createRuntime, type Runtime } from '../src/runtime/init.js';
-import type { KernelSet } from '../src/kernels/registry.js';
+import type { KernelSet as CoreKernelSet } from '../src/kernels/registry.js';
+import { allKernels } from '../src/runtime/extension.js';
+import type { ExtensionKernels } from '../src/kernels/extension-registry.js';
+
+type KernelSet = CoreKernelSet & ExtensionKernels;
 import type { KernelFlavor } from '../src/kernels/types.js';
 import { fullgradMapTmp } from '../src/kernels/fullgrad_map.js';
 import { kpcaSigmoidTmp } from '../src/kernels/kpca_sigmoid.js';
@@ -15,10 +19,12 @@ import { tfWasmHeapBytes, useBackend, type Tf } from './tf.js';
 
 const F = 4;
 const FLAVORS: KernelFlavor[] = ['simd', 'scalar', 'js'];
-const runtimes = new Map<KernelFlavor, Promise<Runtime>>();
-const runtime = (f: KernelFlavor): Promise<Runtime> => {
+type BenchRuntime = Runtime & { readonly kernels: KernelSet };
+const runtimes = new Map<KernelFlavor, Promise<BenchRuntime>>();
+// Each flavor's runtime with its extension kernels bound to the same arena, so every row runs alike.
+const runtime = (f: KernelFlavor): Promise<BenchRuntime> => {
   let r = runtimes.get(f);
-  if (!r) runtimes.set(f, (r = createRuntime(f, 1 << 30)));
+  if (!r) runtimes.set(f, (r = createRuntime(f, 1 << 30).then(async (rt) => ({ ...rt, kernels: await allKernels(rt) }))));
   return r;
 };
 
@@ -36,11 +42,11 @@ interface Spec {
 
 /** The js flavor's output of a spec, computed once in a runtime of its own (the js row's arena stays untouched). */
 const jsRefs = new Map<string, Promise<Float32Array>>();
-let refRuntime: Promise<Runtime> | null = null;
+let refRuntime: Promise<BenchRuntime> | null = null;
 function jsRef(s: Spec): Promise<Float32Array> {
   let p = jsRefs.get(s.workload);
   if (!p) {
-    p = (refRuntime ??= createRuntime('js', 1 << 30)).then((js) => {
+    p = (refRuntime ??= createRuntime('js', 1 << 30).then(async (rt) => ({ ...rt, kernels: await allKernels(rt) }))).then((js) => {
       const { f } = js.arena.take(s.sizes);
       s.inputs.forEach((x, i) => x && f[i].set(x));
       s.call(js.kernels, f);

@@ -3,6 +3,7 @@ export { init, createRuntime, getRuntime, runtimeSync, activeKernels, KERNEL_CHO
 export type { InitOptions, InitInfo, Runtime, KernelsChoice } from './runtime/init.js';
 export { loadExtension, extensionKernels } from './runtime/extension.js';
 export type { ExtensionKernels, ExtensionKernelName } from './runtime/extension.js';
+export type { F32, U8, KernelDescriptor, KernelFlavor } from './kernels/types.js';
 export { CamkitError, InputError, OptionError, NameError, MemoryLimitError, ModelError, FileError, AbortError } from './errors.js';
 export type { ErrorCode } from './errors.js';
 
