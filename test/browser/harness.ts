@@ -20,7 +20,7 @@ const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.mjs': 'text/javascript', '.json': 'application/json',
   '.png': 'image/png', '.bin': 'application/octet-stream', '.wasm': 'application/wasm', '.css': 'text/css',
 };
-const SERVED = ['dist/', 'examples/', 'node_modules/@tensorflow/tfjs/dist/'];
+const SERVED = ['dist/', 'examples/', 'node_modules/@tensorflow/tfjs/dist/', 'node_modules/@tensorflow/tfjs-backend-wasm/dist/'];
 
 export interface Page {
   body: string | Uint8Array;
