@@ -82,7 +82,7 @@ describe.skipIf(!CAN_RUN)('camkit/worker in headless Chromium', () => {
     const w = await run('/worker.html');
     expect(w.error).toBeUndefined();
     expect(w.tf).toBe('undefined');
-    expect(w.detail).toMatchObject({ source: 'live', thread: 'worker', backend: 'wasm', width: 64, height: 48 });
+    expect(w.detail).toMatchObject({ source: 'live', thread: 'worker', backend: 'wasm', width: 256, height: 192 });
     const m = await run('/main.html');
     expect(m.detail).toMatchObject({ source: 'live', thread: 'main' });
     expect(maxAbs(w.px, m.px)).toBeLessThanOrEqual(3);
@@ -92,7 +92,7 @@ describe.skipIf(!CAN_RUN)('camkit/worker in headless Chromium', () => {
     const r = await run('/api.html');
     expect(r.pageTf).toBe('undefined');
     expect(r.pageTfAfter).toBe('undefined');
-    expect(r.auto).toMatchObject({ backend: 'wasm', detached: true, pixels: 64 * 48 * 4 });
+    expect(r.auto).toMatchObject({ backend: 'wasm', detached: true, pixels: 256 * 192 * 4 });
     expect(r.nowasm.backend).toBe('webgl');
     expect(r.nowasm.skipped).toEqual([{ backend: 'wasm', reason: expect.stringMatching(/disabled/) }]);
     expect(r.cpu.backend).toBe('cpu');
