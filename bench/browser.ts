@@ -1,4 +1,4 @@
-// `npm run bench:browser [-- --runs N] [--engines chromium,webkit,firefox] [--json FILE]` (needs dist/: npm run build)
+// `npm run bench:browser [-- --runs N] [--live-runs N] [--engines chromium,webkit,firefox] [--only ttfh|live] [--json FILE]` (needs dist/: npm run build)
 // 1. Time to first heatmap: a script-tag page (dist/camkit.widget.js, precomputed map), from navigation
 //    (performance.timeOrigin) to the widget's `load` event, in every engine that starts here.
 // 2. Live Grad-CAM on MobileNetV2 (nsfwjs' model, served from memory) in Chromium, with the widget's
@@ -28,14 +28,15 @@ const TF = '/node_modules/@tensorflow/tfjs/dist/tf.min.js';
 const MODEL = '/bench/mnv2/model.json';
 
 function args(argv: string[]) {
-  const a = { runs: 5, liveRuns: 3, engines: ['chromium', 'webkit', 'firefox'] as EngineName[], json: join(harness.ROOT, 'bench', 'browser-results.json') };
+  const a = { only: '', runs: 5, liveRuns: 3, engines: ['chromium', 'webkit', 'firefox'] as EngineName[], json: join(harness.ROOT, 'bench', 'browser-results.json') };
   for (let i = 0; i < argv.length; i++) {
     const v = () => argv[++i];
     if (argv[i] === '--runs') a.runs = Number(v());
     else if (argv[i] === '--live-runs') a.liveRuns = Number(v());
     else if (argv[i] === '--engines') a.engines = v().split(',') as EngineName[];
     else if (argv[i] === '--json') a.json = v();
-    else throw new Error(`unknown argument ${argv[i]} (--runs N, --live-runs N, --engines a,b, --json FILE)`);
+    else if (argv[i] === '--only') a.only = v();
+    else throw new Error(`unknown argument ${argv[i]} (--runs N, --live-runs N, --engines a,b, --only ttfh|live, --json FILE)`);
   }
   return a;
 }
@@ -95,7 +96,7 @@ const live = (worker: boolean) => `<!doctype html><meta charset="utf-8">${worker
     // Long-task entries arrive after their task ends: wait a little before reading them.
     setTimeout(() => {
       const during = tasks.filter((x) => x.start + x.dur > t0 && x.start < t1);
-      window.__results = { ms: t1 - t0, longest: Math.max(0, ...during.map((x) => x.dur)), longTasks: during.length, thread: e.detail.thread, backend: e.detail.backend, pageTf: typeof tf };
+      window.__results = { ms: t1 - t0, longest: Math.max(0, ...during.map((x) => x.dur)), longTasks: during.length, at: during.map((x) => [Math.round(x.start - t0), Math.round(x.dur)]), thread: e.detail.thread, backend: e.detail.backend, pageTf: typeof tf };
     }, 300);
   });
   h.addEventListener('error', (e) => { window.__results = { error: e.detail.error.message }; });
@@ -125,7 +126,7 @@ async function main() {
       }
       try {
         const runs: number[] = [];
-        for (let i = 0; i < a.runs; i++) {
+        for (let i = 0; i < (a.only === 'live' ? 0 : a.runs); i++) {
           const tab = await engine.newTab();
           try {
             await tab.goto(`${server.url}/ttfh.html?run=${i}`);
@@ -134,11 +135,11 @@ async function main() {
             await tab.close();
           }
         }
-        ttfh[name] = { version: engine.version, runsMs: runs.map(r1), firstMs: r1(runs[0]), medianMs: r1(median(runs)) };
+        if (runs.length) ttfh[name] = { version: engine.version, runsMs: runs.map(r1), firstMs: r1(runs[0]), medianMs: r1(median(runs)) };
         console.error(`${name} ${engine.version}: time to first heatmap ${runs.map(r1).join(', ')} ms`);
-        if (name === 'chromium') {
+        if (name === 'chromium' && a.only !== 'ttfh') {
           for (const mode of ['worker', 'main'] as const) {
-            const rows: { ms: number; longest: number; longTasks: number; thread: string; backend: string; pageTf: string; error?: string }[] = [];
+            const rows: { ms: number; longest: number; longTasks: number; at: number[][]; thread: string; backend: string; pageTf: string; error?: string }[] = [];
             for (let i = 0; i < a.liveRuns; i++) {
               const tab = await engine.newTab();
               try {
@@ -155,7 +156,7 @@ async function main() {
               thread: rows[0]?.thread,
               backend: rows[0]?.backend,
               pageTf: rows[0]?.pageTf,
-              runs: rows.map((r) => ({ ms: r1(r.ms), longestTaskMs: r1(r.longest), longTasks: r.longTasks, error: r.error })),
+              runs: rows.map((r) => ({ ms: r1(r.ms), longestTaskMs: r1(r.longest), longTasks: r.longTasks, tasksAtMs: r.at, error: r.error })),
               medianMs: r1(median(rows.map((r) => r.ms))),
               maxLongestTaskMs: r1(Math.max(...rows.map((r) => r.longest))),
             };
