@@ -157,7 +157,7 @@ async function main() {
           }
         }
         if (runs.length) ttfh[name] = { version: engine.version, runsMs: runs.map(r1), firstMs: r1(runs[0]), medianMs: r1(median(runs)) };
-        console.error(`${name} ${engine.version}: time to first heatmap ${runs.map(r1).join(', ')} ms`);
+        if (runs.length) console.error(`${name} ${engine.version}: time to first heatmap ${runs.map(r1).join(', ')} ms`);
         if (name === 'chromium' && a.only !== 'ttfh') {
           // Playwright's Chromium (the harness's launch()) for tracing: longtask entries plus the trace's own task times.
           const browser = await harness.launch();
