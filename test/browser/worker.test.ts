@@ -1,11 +1,11 @@
-// camkit/worker in headless Chromium: the widget's `worker` attribute runs live mode in a Web Worker
-// (no tfjs on the page: `tf` stays undefined on the main thread) and draws what the main thread would;
-// the ESM API (dist/worker.js) starts dist/camkit.worker.js, picks wasm when tf-backend-wasm is
-// reachable beside tfjs, webgl through OffscreenCanvas without it, cpu on request; the maps agree
-// across backends; an AbortSignal stops a Score-CAM run.
+// camkit/worker in Chromium, WebKitGTK and Firefox ESR: the widget's `worker` attribute runs live mode
+// in a Web Worker (no tfjs on the page: `tf` stays undefined on the main thread) and draws what the main
+// thread draws (±3 per channel); the ESM API (dist/worker.js) starts dist/camkit.worker.js, picks wasm
+// when tf-backend-wasm is reachable beside tfjs, webgl through OffscreenCanvas without it — or, where
+// the engine's worker has no WebGL (headless Firefox), cpu with the reason recorded — and cpu on
+// request; the maps agree across backends; an AbortSignal stops a Score-CAM run.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser } from 'playwright-core';
-import { CAN_RUN, launch, serve } from './harness.js';
+import { ENGINES, launchEngine, serve, skipEngine, type Engine, type Served } from './harness.js';
 import tol from '../tolerances.json';
 
 const TF = '/node_modules/@tensorflow/tfjs/dist/tf.min.js';
@@ -48,58 +48,64 @@ const API = `<script type="module">
   out.maps = maps;
   out.pageTfAfter = typeof tf;
   window.__results = out;
-</script>`;
+</script><script>addEventListener('unhandledrejection', (e) => { window.__results = { error: String(e.reason && e.reason.message || e.reason) }; }); addEventListener('error', (e) => { window.__results = { error: String(e.message) }; });</script>`;
 
 const maxAbs = (a: number[], b: number[]) => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
 
-describe.skipIf(!CAN_RUN)('camkit/worker in headless Chromium', () => {
-  let browser: Browser;
-  let server: Awaited<ReturnType<typeof serve>>;
-  const run = async (path: string) => {
-    const page = await browser.newPage();
-    try {
-      await page.goto(`${server.url}${path}`);
-      await page.waitForFunction(() => (window as unknown as { __results?: unknown }).__results, undefined, { timeout: 90_000 });
-      return await page.evaluate(() => (window as unknown as { __results: Record<string, any> }).__results);
-    } finally {
-      await page.close();
-    }
-  };
-  beforeAll(async () => {
-    server = await serve({
-      '/worker.html': { body: `<!doctype html><meta charset="utf-8"><script src="/dist/camkit.widget.js"></script>${el(`worker="${TF}"`)}${collect}` },
-      '/main.html': { body: `<!doctype html><meta charset="utf-8"><script src="${TF}"></script><script src="/dist/camkit.widget.js"></script>${el('')}${collect}` },
-      '/api.html': { body: `<!doctype html><meta charset="utf-8">${API}` },
-    });
-    browser = await launch();
+let server: Served;
+beforeAll(async () => {
+  server = await serve({
+    '/worker.html': { body: `<!doctype html><meta charset="utf-8"><script src="/dist/camkit.widget.js"></script>${el(`worker="${TF}"`)}${collect}` },
+    '/main.html': { body: `<!doctype html><meta charset="utf-8"><script src="${TF}"></script><script src="/dist/camkit.widget.js"></script>${el('')}${collect}` },
+    '/api.html': { body: `<!doctype html><meta charset="utf-8">${API}` },
   });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-  });
-
-  it('widget worker="…tf.min.js": the explanation runs in the worker (no tfjs on the page) and draws what the main thread draws', async () => {
-    const w = await run('/worker.html');
-    expect(w.error).toBeUndefined();
-    expect(w.tf).toBe('undefined');
-    expect(w.detail).toMatchObject({ source: 'live', thread: 'worker', backend: 'wasm', width: 256, height: 192 });
-    const m = await run('/main.html');
-    expect(m.detail).toMatchObject({ source: 'live', thread: 'main' });
-    expect(maxAbs(w.px, m.px)).toBeLessThanOrEqual(3);
-  }, 180_000);
-
-  it('camkit/worker API: wasm when reachable, webgl (OffscreenCanvas) without it, cpu on request; maps agree; abort stops Score-CAM', async () => {
-    const r = await run('/api.html');
-    expect(r.pageTf).toBe('undefined');
-    expect(r.pageTfAfter).toBe('undefined');
-    expect(r.auto).toMatchObject({ backend: 'wasm', detached: true, pixels: 256 * 192 * 4 });
-    expect(r.nowasm.backend).toBe('webgl');
-    expect(r.nowasm.skipped).toEqual([{ backend: 'wasm', reason: expect.stringMatching(/disabled/) }]);
-    expect(r.cpu.backend).toBe('cpu');
-    expect(maxAbs(r.maps.auto, r.maps.cpu)).toBeLessThanOrEqual(tol.webgl_map_abs);
-    expect(maxAbs(r.maps.nowasm, r.maps.cpu)).toBeLessThanOrEqual(tol.webgl_map_abs);
-    expect(r.abort).toBe('E_ABORTED');
-    expect(r.progress).toBeGreaterThan(0);
-    expect(r.afterAbort).toBe(64 * 48);
-  }, 180_000);
 });
+afterAll(async () => { await server?.close(); });
+
+for (const name of ENGINES) {
+  describe.skipIf(skipEngine(name))(`camkit/worker in ${name}`, () => {
+    let engine: Engine;
+    beforeAll(async () => { engine = await launchEngine(name); }, 900_000);
+    afterAll(async () => { await engine?.close(); });
+    const run = async (path: string): Promise<Record<string, any>> => {
+      const tab = await engine.newTab();
+      try {
+        await tab.goto(`${server.url}${path}`);
+        return await tab.waitFor(() => (window as unknown as { __results: Record<string, any> }).__results, undefined, 180_000);
+      } finally {
+        await tab.close();
+      }
+    };
+
+    it('widget worker="…tf.min.js": the explanation runs in the worker (no tfjs on the page) and draws what the main thread draws', async () => {
+      const w = await run('/worker.html');
+      expect(w.error).toBeUndefined();
+      expect(w.tf).toBe('undefined');
+      expect(w.detail).toMatchObject({ source: 'live', thread: 'worker', backend: 'wasm' });
+      const m = await run('/main.html');
+      expect(m.detail).toMatchObject({ source: 'live', thread: 'main' });
+      expect(w.px.length).toBe(m.px.length);
+      expect(maxAbs(w.px, m.px)).toBeLessThanOrEqual(3);
+    }, 400_000);
+
+    it('camkit/worker API: wasm when reachable, webgl (OffscreenCanvas) or cpu with the reason without it, cpu on request; maps agree; abort stops Score-CAM', async () => {
+      const r = await run('/api.html');
+      expect(r.error).toBeUndefined();
+      expect(r.pageTf).toBe('undefined');
+      expect(r.pageTfAfter).toBe('undefined');
+      expect(r.auto).toMatchObject({ backend: 'wasm', detached: true, pixels: 256 * 192 * 4 });
+      expect(r.nowasm.skipped[0]).toEqual({ backend: 'wasm', reason: expect.stringMatching(/disabled/) });
+      if (r.nowasm.backend !== 'webgl') {
+        // No WebGL in this engine's workers: the fallback is cpu, and why webgl was passed over is recorded.
+        expect(r.nowasm.backend).toBe('cpu');
+        expect(r.nowasm.skipped[1]).toEqual({ backend: 'webgl', reason: expect.any(String) });
+      }
+      expect(r.cpu.backend).toBe('cpu');
+      expect(maxAbs(r.maps.auto, r.maps.cpu)).toBeLessThanOrEqual(tol.webgl_map_abs);
+      expect(maxAbs(r.maps.nowasm, r.maps.cpu)).toBeLessThanOrEqual(tol.webgl_map_abs);
+      expect(r.abort).toBe('E_ABORTED');
+      expect(r.progress).toBeGreaterThan(0);
+      expect(r.afterAbort).toBe(64 * 48);
+    }, 400_000);
+  });
+}
