@@ -123,12 +123,17 @@ export class CamkitWorker {
 
   /** Runs explain() in the worker on `req.image` (preprocessed there) or `req.input`. */
   explain(req: WorkerExplainRequest, o: CallOptions = {}): Promise<WorkerExplainResult> {
-    return this.#call((id) => ({ type: 'explain', id, req }), o, [req.image, req.input, typeof req.model === 'string' ? null : req.model.artifacts.weightData]);
+    // An ImageData is cloned as a platform object by some engines (Firefox copies its pixels instead of
+    // moving them): send its fields as plain data so the pixel buffer is what moves.
+    const image = req.image && { width: req.image.width, height: req.image.height, data: req.image.data };
+    const r = image ? { ...req, image } : req;
+    return this.#call((id) => ({ type: 'explain', id, req: r }), o, [image, req.input, typeof req.model === 'string' ? null : req.model.artifacts.weightData]);
   }
 
   /** Renders a map (over `image` when given) with camkit's kernels in the worker. */
   render(map: { width: number; height: number; values: Float32Array }, image?: RGBAImage, opts: RenderOptions = {}, o: CallOptions = {}): Promise<{ width: number; height: number; data: Uint8ClampedArray }> {
-    return this.#call((id) => ({ type: 'render', id, map, image, opts }), o, [map.values, image?.data]);
+    const img = image && { width: image.width, height: image.height, data: image.data };
+    return this.#call((id) => ({ type: 'render', id, map, image: img, opts }), o, [map.values, img?.data]);
   }
 
   /** Drops a cached model (by its URL or key) in the worker. */
