@@ -2,6 +2,14 @@
 // against the tests in vitest.stryker.config.ts. Slow (tens of minutes): not part of .ci/run.
 // Concurrency 1 by default (CAMKIT_MUTATE_CONCURRENCY to change); incremental, so a rerun only tests
 // the mutants whose code or tests changed (reports/stryker-incremental.json).
+import { fileURLToPath } from 'node:url';
+
+// The property tests' fast-check runs (test/helpers/kernels.ts fuzzRuns) shrink for the mutants; the
+// edge cases they always include are what kill most mutants.
+process.env.FUZZ_RUNS ??= '8';
+// The sandboxes live in .stryker-tmp/, so ../shared (the golden references) is named explicitly.
+process.env.CAMKIT_SHARED ??= fileURLToPath(new URL('../shared', import.meta.url));
+
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
   testRunner: 'vitest',
@@ -13,11 +21,15 @@ export default {
   ignoreStatic: true,
   concurrency: Number(process.env.CAMKIT_MUTATE_CONCURRENCY ?? 1),
   timeoutMS: 60_000,
+  // The first run of every test file on a busy 2-core machine takes minutes.
+  dryRunTimeoutMinutes: 40,
   timeoutFactor: 3,
   incremental: true,
   incrementalFile: 'reports/stryker-incremental.json',
   ignorePatterns: ['dist', 'models', 'examples', 'camkit-out', 'reports', '.ci'],
-  reporters: ['clear-text', 'progress-append-only', 'json', 'html'],
+  // event-recorder writes each mutant's result as it lands (reports/mutation/events), so a run stopped early still tells.
+  reporters: ['clear-text', 'progress-append-only', 'json', 'html', 'event-recorder'],
+  eventReporter: { baseDir: 'reports/mutation/events' },
   jsonReporter: { fileName: 'reports/mutation/mutation.json' },
   htmlReporter: { fileName: 'reports/mutation/mutation.html' },
   thresholds: { high: 90, low: 80, break: null },

@@ -2,6 +2,9 @@
 // One process runs every row, so ratios between rows of one run are what the results are about
 // (the machine is shared and noisy; absolute times drift between runs).
 
+import { absErr, relErr } from '../src/core/compare.js';
+import { rng } from '../src/core/random.js';
+
 export const IMPLS = ['simd', 'scalar', 'js', 'tfjs-wasm', 'tfjs-wasm-best', 'tfjs-cpu', 'limit'] as const;
 export type Impl = (typeof IMPLS)[number];
 
@@ -206,39 +209,15 @@ export function fmtBytes(b: number): string {
 
 export const gbps = (r: Pick<Row, 'bytes' | 'median_ms'>): number => r.bytes / (r.median_ms * 1e6);
 
-/** Scale-relative max error, as in the golden README. */
-export function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  if (a.length !== b.length) return Infinity;
-  let d = 0,
-    m = 0;
-  for (let i = 0; i < a.length; i++) {
-    d = Math.max(d, Math.abs(a[i] - b[i]));
-    m = Math.max(m, Math.abs(b[i]));
-  }
-  return m > 0 ? d / m : d;
-}
-
-export function maxAbs(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  if (a.length !== b.length) return Infinity;
-  let d = 0;
-  for (let i = 0; i < a.length; i++) d = Math.max(d, Math.abs(a[i] - b[i]));
-  return d;
-}
-
 export function expectClose(what: string, got: ArrayLike<number>, want: ArrayLike<number>, tol: number, abs = false): void {
-  const e = abs ? maxAbs(got, want) : relErr(got, want);
+  const e = abs ? absErr(got, want) : relErr(got, want);
   if (!(e <= tol)) throw new Error(`${what}: result differs from the reference by ${e.toExponential(2)} (> ${tol})`);
 }
 
-/** Deterministic pseudo-random floats in [lo, hi) (mulberry32, same as test/helpers/flavors.ts). */
+/** Deterministic pseudo-random floats in [lo, hi) (src/core/random.ts's generator, as the tests' rand). */
 export function rand(n: number, seed = 1, lo = -1, hi = 1): Float32Array {
-  let t = seed >>> 0;
+  const r = rng(seed);
   const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    t = (t + 0x6d2b79f5) >>> 0;
-    let r = Math.imul(t ^ (t >>> 15), 1 | t);
-    r ^= r + Math.imul(r ^ (r >>> 7), 61 | r);
-    out[i] = lo + (hi - lo) * (((r ^ (r >>> 14)) >>> 0) / 4294967296);
-  }
+  for (let i = 0; i < n; i++) out[i] = lo + (hi - lo) * r();
   return out;
 }

@@ -98,7 +98,7 @@ export function modelCases(): Case[] {
 
   cases.push({
     workload: `forward/${MODEL}/wasm`, impl: 'tfjs-wasm', bytes: inBytes, group: `${MODEL} gradcam`,
-    prepare: modelRow(async ({ tf, model, x }) => ({
+    prepare: modelRow(async ({ model, x }) => ({
       run: () => {
         const y = model.predict(x) as Tensor;
         y.dataSync();

@@ -22,7 +22,9 @@ function machine() {
     const info = readFileSync('/proc/cpuinfo', 'utf8');
     const field = (k) => info.match(new RegExp(`^${k}\\s*:\\s*(.+)$`, 'm'))?.[1].trim();
     if (field('model name')) model = `${field('model name')} (family ${field('cpu family')}, model ${field('model')})`;
-  } catch {}
+  } catch {
+    /* no /proc/cpuinfo: keep the os module's name */
+  }
   return `${model}, ${cpus().length} cores visible, ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, Node ${process.version} (${process.platform}/${process.arch})`;
 }
 

@@ -81,7 +81,9 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
     let cur = '';
     try {
       cur = readFileSync(ABI_FILE, 'utf8');
-    } catch {}
+    } catch {
+      /* no file yet: out of date */
+    }
     if (cur !== text) {
       console.error('src/kernels/abi.ts is out of date: run `npm run gen:abi`');
       process.exit(1);

@@ -103,7 +103,6 @@ export function gaussLegendre(n: number): { alphas: Float64Array; weights: Float
   const t = new Float64Array(n), w = new Float64Array(n);
   for (let i = 0; i < Math.ceil(n / 2); i++) {
     let z = Math.cos((Math.PI * (i + 0.75)) / (n + 0.5));
-    let pp = 0;
     for (let it = 0; it < 100; it++) {
       let p1 = 1, p2 = 0;
       for (let j = 1; j <= n; j++) {
@@ -111,7 +110,7 @@ export function gaussLegendre(n: number): { alphas: Float64Array; weights: Float
         p2 = p1;
         p1 = ((2 * j - 1) * z * p2 - (j - 1) * p3) / j;
       }
-      pp = (n * (z * p1 - p2)) / (z * z - 1);
+      const pp = (n * (z * p1 - p2)) / (z * z - 1);
       const dz = p1 / pp;
       z -= dz;
       if (Math.abs(dz) < 1e-16) break;
@@ -123,7 +122,7 @@ export function gaussLegendre(n: number): { alphas: Float64Array; weights: Float
       p2 = p1;
       p1 = ((2 * j - 1) * z * p2 - (j - 1) * p3) / j;
     }
-    pp = n === 1 ? 1 : (n * (z * p1 - p2)) / (z * z - 1);
+    const pp = n === 1 ? 1 : (n * (z * p1 - p2)) / (z * z - 1);
     const wi = 2 / ((1 - z * z) * pp * pp);
     t[i] = -z;
     t[n - 1 - i] = z;

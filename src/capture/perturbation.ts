@@ -7,6 +7,7 @@ import { AbortError, InputError, ModelError, NameError, OptionError } from '../e
 import { computeCamSync, type CamOptions, type CamResult } from '../compute.js';
 import { getRuntime, type Runtime } from '../runtime/init.js';
 import { scorecamMasksTmp } from '../kernels/scorecam_masks.js';
+import { rng } from '../core/random.js';
 import type { ModelAdapter } from './adapter.js';
 import type { CamMethod, ExplainPlan, MethodDescriptor } from '../methods/types.js';
 import { ScoreCAM } from '../methods/scorecam.js';
@@ -257,16 +258,12 @@ async function cleanActivations(ctx: Ctx): Promise<{ a: Float32Array; h: number;
   return { a: await readF32(t), h, w, c };
 }
 
-/** Deterministic N(0, σ) samples: mulberry32 + Box–Muller. */
+/** Deterministic N(0, σ) samples: src/core/random.ts's generator + Box–Muller (both branches). */
 function gaussian(seed: number): (std: number) => number {
-  let t = seed >>> 0;
+  const next = rng(seed);
   let spare: number | null = null;
-  const u = () => {
-    t = (t + 0x6d2b79f5) >>> 0;
-    let r = Math.imul(t ^ (t >>> 15), 1 | t);
-    r ^= r + Math.imul(r ^ (r >>> 7), 61 | r);
-    return (((r ^ (r >>> 14)) >>> 0) + 0.5) / 4294967296;
-  };
+  // Shifted by half a step into (0, 1), so log(u) is finite (the same values as before the shared generator).
+  const u = () => next() + 2 ** -33;
   return (std) => {
     if (spare !== null) {
       const s = spare;

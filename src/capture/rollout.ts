@@ -4,7 +4,7 @@
 // function model, node names of a GraphModel, layer names of a LayersModel) or found: Softmax nodes
 // of shape [N, heads, T, T] in GraphModels, and elsewhere the layers of that shape whose rows are
 // probability distributions.
-import * as tf from '@tensorflow/tfjs-core';
+import type * as tf from '@tensorflow/tfjs-core';
 import { AbortError, InputError, ModelError, NameError, OptionError } from '../errors.js';
 import type { CamOptions, CamResult } from '../compute.js';
 import { postBuffers, postProcess, resolvePost } from '../core/post.js';

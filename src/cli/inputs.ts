@@ -78,7 +78,7 @@ export async function expandInputs(args: readonly string[], opts: { recursive?: 
   const exclude = opts.exclude ? resolve(opts.exclude) : null;
   const skip = (abs: string) => exclude !== null && within(abs, exclude);
   for (const arg of args) {
-    let st: ReturnType<typeof statSync> | null = null;
+    let st: ReturnType<typeof statSync> | null;
     try {
       st = statSync(arg);
     } catch {

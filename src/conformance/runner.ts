@@ -14,6 +14,9 @@ import type { CamMethod, MethodDescriptor } from '../methods/types.js';
 import { deprocessImage, guidedGradCamSync } from '../methods/guided.js';
 import { f32, inputSize, type GoldenArray, type GoldenCase, type GoldenFile, type GoldenMethodRef } from './golden.js';
 import { CONFORMANCE_TOLERANCES as TOL } from './tolerances.js';
+import { absErr, relErr } from '../core/compare.js';
+
+export { absErr, relErr };
 import { storedTargetChecks } from './targets.js';
 
 export type CheckStatus = 'PASS' | 'FAIL' | 'SKIP';
@@ -52,28 +55,6 @@ export function formatLine(l: CheckLine): string {
   return l.status === 'SKIP' ? `${head}\t${l.reason ?? ''}` : `${head}\terr=${fmtErr(l.err ?? NaN)}\ttol=${fmtTol(l.tol ?? NaN)}`;
 }
 
-/** max |a − b| / max |b| (absolute when b is all zero); Infinity on a length mismatch or NaN. */
-export function relErr(a: ArrayLike<number>, b: ArrayLike<number>, sign = 1): number {
-  if (a.length !== b.length) return Infinity;
-  let d = 0, m = 0;
-  for (let i = 0; i < a.length; i++) {
-    const e = Math.abs(a[i] - sign * b[i]);
-    d = e > d || Number.isNaN(e) ? e : d;
-    m = Math.max(m, Math.abs(b[i]));
-  }
-  return Number.isNaN(d) ? Infinity : m > 0 ? d / m : d;
-}
-
-/** max |a − b|; Infinity on a length mismatch or NaN. */
-export function absErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  if (a.length !== b.length) return Infinity;
-  let d = 0;
-  for (let i = 0; i < a.length; i++) {
-    const e = Math.abs(a[i] - b[i]);
-    if (!(e <= d)) d = Number.isNaN(e) ? Infinity : e;
-  }
-  return d;
-}
 
 const check = (c: GoldenCase, method: string, quantity: string, err: number, tol: number): CheckLine => ({
   status: err <= tol ? 'PASS' : 'FAIL',

@@ -16,7 +16,8 @@ import {
   type TargetFn,
 } from '../capture/target-library.js';
 import { f32, type GoldenArray, type GoldenCase, type GoldenFile, type GoldenMethodRef, type GoldenTargetRef } from './golden.js';
-import { absErr, relErr, type CheckLine } from './runner.js';
+import type { CheckLine } from './runner.js';
+import { absErr, relErr } from '../core/compare.js';
 import { targetCaseId, targetGradients } from './targets.js';
 import { TARGET_TOLERANCES as TOL } from './tolerances.js';
 

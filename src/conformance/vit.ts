@@ -15,7 +15,8 @@ import { createAdapter, type Hook } from '../capture/adapter.js';
 import { withTokens } from '../capture/tokens.js';
 import { explain } from '../capture/explain.js';
 import { f32, inputSize, type GoldenArray, type GoldenCase, type GoldenFile, type GoldenModel } from './golden.js';
-import { absErr, relErr, type CheckLine } from './runner.js';
+import type { CheckLine } from './runner.js';
+import { absErr, relErr } from '../core/compare.js';
 
 /** Tolerances: the golden README's end-to-end ones (maps 1e-4 abs; logits 1e-4 abs; arrays 1e-5 rel). */
 export const VIT_TOLERANCES = {

@@ -26,7 +26,7 @@ export function nmf_mu(e: F32, w: F32, p: F32, tmp: F32, n: number, c: number, k
   const G = gramOf(w, c, k);
   const F = new Float64Array(k * k), A = new Float64Array(k * c);
   const num = new Float64Array(k), den = new Float64Array(k);
-  let err = 0;
+  let err: number;
   let it = 0;
   do {
     const update = iters > 0;

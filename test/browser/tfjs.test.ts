@@ -41,6 +41,7 @@ for (const name of ENGINES) {
         await tab.waitFor(() => !!(window as unknown as { camkitCapture?: unknown }).camkitCapture, undefined, 30_000);
         const res = await tab.evaluate(async ({ px, wasmDir }) => {
           type R = { map: Float32Array; guided?: Float32Array };
+          // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the page's tfjs global, typed loosely on purpose
           const w = window as unknown as { tf: any; camkitCapture: { explain(m: unknown, x: unknown, o: object): Promise<R> } };
           const tf = w.tf;
           tf.wasm.setWasmPaths(location.origin + wasmDir);

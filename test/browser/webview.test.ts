@@ -54,6 +54,7 @@ for (const name of ENGINES) {
         await tab.goto(`${server.url}/mem.html`);
         const r = await tab.evaluate(async () => {
           type Rt = { arena: { maxBytes: number; byteLength: number } };
+          // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the page's camkit global, typed loosely on purpose
           const ck = (window as unknown as { camkit: any }).camkit;
           const info = await ck.init();
           const rt = (): Rt => ck.runtimeSync();

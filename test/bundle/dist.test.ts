@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
-// @ts-ignore -- plain .mjs script shared with `npm run size`
+// @ts-expect-error -- plain .mjs script shared with `npm run size`
 import { measure } from '../../scripts/check-size.mjs';
 
 const root = join(import.meta.dirname, '..', '..');

@@ -175,10 +175,7 @@ describe('parseTargetSpec', () => {
     expect(code('topk:x')).toBe('E_OPTION');
     expect(code('raw:1,,2')).toBe('E_OPTION');
     expect(code('seg:top1')).toBe('E_OPTION');
-    try {
-      parseTargetSpec('softmx:1');
-    } catch (e) {
-      expect((e as Error).message).toMatch(/Did you mean 'softmax'/);
-    }
+    // Must throw (a try/catch here would pass when nothing is thrown).
+    expect(() => parseTargetSpec('softmx:1')).toThrow(/Did you mean 'softmax'/);
   });
 });

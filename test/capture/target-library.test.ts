@@ -14,16 +14,9 @@ import { GOLDEN_V2_PATH, loadGolden } from '../helpers/golden.js';
 import { V2_TARGETS } from '../../src/conformance/targets-e2e.js';
 import { TARGET_TOLERANCES } from '../../src/conformance/tolerances.js';
 import tol from '../tolerances.json';
+import { relErr } from '../../src/core/compare.js';
 
 const g = loadGolden(GOLDEN_V2_PATH);
-const relErr = (a: ArrayLike<number>, b: ArrayLike<number>) => {
-  let d = 0, m = 0;
-  for (let i = 0; i < b.length; i++) {
-    d = Math.max(d, Math.abs(a[i] - b[i]));
-    m = Math.max(m, Math.abs(b[i]));
-  }
-  return a.length === b.length ? d / m : Infinity;
-};
 
 /** Value (sample 0) and ∂T/∂output of a target at `out`. */
 function valueGrad(fn: TargetFn, out: tf.Tensor): { value: number[]; grad: Float32Array } {

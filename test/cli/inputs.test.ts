@@ -92,6 +92,7 @@ describe('progress on stderr', () => {
     p.image([line, line]); // the last one is always drawn
     p.end();
     expect(tty).toHaveLength(3);
+    // eslint-disable-next-line no-control-regex -- the progress line starts with a terminal escape
     expect(tty[0]).toMatch(/^\r\x1b\[K[█░]{24} 1\/3 images · [\d.]+ images\/s · ETA \S+$/);
     expect(tty[1]).toMatch(/ 3\/3 images /);
     expect(tty[2]).toBe('\n');

@@ -6,7 +6,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import { rand, relErr } from '../helpers/flavors.js';
 import { computeCam, computeCamSync, camSample, type CamArrays } from '../../src/compute.js';
 import { createRuntime } from '../../src/runtime/init.js';
-import { CamkitError, NameError } from '../../src/errors.js';
+import { type CamkitError, NameError } from '../../src/errors.js';
 import { guidedGradCam, guidedGradCamSync } from '../../src/methods/guided.js';
 
 const shape = [2, 5, 7, 6];

@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { allRuntimes, absErr, rand, relErr } from '../helpers/flavors.js';
+import { fuzzRuns } from '../helpers/kernels.js';
 import tol from '../tolerances.json';
 import { computeCamSync, type CamArrays } from '../../src/compute.js';
 import { camMethods } from '../../src/methods/registry.js';
@@ -53,7 +54,7 @@ describe('method properties on random shapes', async () => {
           expect(s.map.every((v) => v >= 0 && v <= 1), m).toBe(true);
         }
       }),
-      { numRuns: 40, seed: 20261126 },
+      { numRuns: fuzzRuns(40), seed: 20261126 },
     );
   });
 
@@ -68,7 +69,7 @@ describe('method properties on random shapes', async () => {
           expect(absErr(a.map, b.map), m).toBeLessThanOrEqual(tol.kernel_normalised_abs);
         }
       }),
-      { numRuns: 25, seed: 7 },
+      { numRuns: fuzzRuns(25), seed: 7 },
     );
   });
 
@@ -100,7 +101,7 @@ describe('method properties on random shapes', async () => {
           expect(relErr(want.GradCAMElementWise, want.LayerCAM)).toBeGreaterThan(1e-3);
         }
       }),
-      { numRuns: 25, seed: 11 },
+      { numRuns: fuzzRuns(25), seed: 11 },
     );
   });
 });

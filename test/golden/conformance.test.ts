@@ -138,7 +138,7 @@ describe('conformance runner', () => {
         expect(r.code, args.join(' ')).toBe(2);
         expect(r.out).toEqual([]);
         expect(r.err.length).toBe(1);
-        expect(r.err[0]).not.toMatch(/\n|    at /);
+        expect(r.err[0]).not.toMatch(/\n| {4}at /);
       }
       expect((await inProcess([GOLDEN_PATH, '--methods', 'GradCAMM'])).err[0]).toMatch(/Did you mean 'GradCAM'/);
       expect((await inProcess([join(dir, 'short.json')])).err[0]).toMatch(/activations has 3071 values|values for shape/);

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { CamkitError, COLORMAPS, computeCam, getRuntime, init, renderHeatmap, renderOverlay, type CamInputs, type CamMap } from '../../src/index.js';
 import { explain } from '../../src/capture/index.js';
+import { rng } from '../../src/core/random.js';
 import { sequentialModel, useBackend, type Backend } from '../helpers/tfmodels.js';
 
 const CALLS = Math.max(50, Number(process.env.SOAK_CALLS ?? 2500));
@@ -20,16 +21,9 @@ const WARMUP = Math.min(60, Math.floor(CALLS / 5));
 const HEAP_SLACK = 8 * 1024 * 1024;
 const HEAP_SLACK_NO_GC = 64 * 1024 * 1024;
 
-/** mulberry32: a small seeded generator, so a failing sequence can be replayed with SOAK_SEED. */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+/** The seeded generator of src/core/random.ts, so a failing sequence can be replayed with SOAK_SEED. */
+function seeded(seed: number) {
+  const next = rng(seed);
   return { next, int: (lo: number, hi: number) => lo + Math.floor(next() * (hi - lo + 1)), pick: <T>(xs: readonly T[]) => xs[Math.floor(next() * xs.length)] };
 }
 
@@ -62,7 +56,7 @@ describe(`soak: ${CALLS} mixed calls on ${BACKEND} (seed ${SEED})`, () => {
   afterAll(() => model?.dispose());
 
   it('no tensor, wasm memory or heap growth after warm-up; every result valid, every bad call typed', async () => {
-    const r = rng(SEED);
+    const r = seeded(SEED);
     const rt = await getRuntime();
     const tensors0 = tf.memory().numTensors;
     const counts: Record<string, number> = {};

@@ -15,7 +15,9 @@ export type GoldenMethod = Req<Omit<GoldenMethodRef, 'cam_lowres' | 'extra'>, 'g
 export type GoldenCase = Req<Omit<SchemaCase, 'methods'>, 'model' | 'image' | 'target_layer' | 'target_class' | 'logits' | 'gradients'> & { methods: Record<string, GoldenMethod> };
 export type GoldenFile = Req<Omit<SchemaFile, 'cases'>, 'models' | 'images' | 'meta'> & { cases: GoldenCase[] };
 
-const shared = (f: string) => fileURLToPath(new URL(`../../../shared/golden/${f}`, import.meta.url));
+// ../shared beside the repository; CAMKIT_SHARED names another folder (npm run mutate's sandboxes sit deeper).
+const shared = (f: string) =>
+  process.env.CAMKIT_SHARED ? `${process.env.CAMKIT_SHARED}/golden/${f}` : fileURLToPath(new URL(`../../../shared/golden/${f}`, import.meta.url));
 export const GOLDEN_PATH = shared('golden-public.json');
 export const GOLDEN_V2_PATH = shared('golden-v2-public.json');
 

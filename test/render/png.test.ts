@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-// @ts-ignore -- pngjs ships no type declarations; it is only the independent reference here
 import { PNG } from 'pngjs';
 import { crc32, decodePng, encodePng } from '../../src/render/png.js';
 import { decodeMapPng, encodeMapPng, loadMap, mapToJson, parseMapJson, readMap } from '../../src/render/mapfile.js';

@@ -3,7 +3,7 @@
 // the fit and backing-store arithmetic, the element's own size rules, controls, and a resize that redraws
 // without rendering the overlay again.
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { CamHeatmap, MAX_BACKING_PIXELS, MAX_DPR, backingSize, fitRect } from '../../src/widget/cam-heatmap.js';
+import { type CamHeatmap, MAX_BACKING_PIXELS, MAX_DPR, backingSize, fitRect } from '../../src/widget/cam-heatmap.js';
 import '../../src/widget/index.js';
 import { init } from '../../src/runtime/init.js';
 
