@@ -34,7 +34,7 @@ async function probe(): Promise<{ gpu: boolean; adapter?: string; fallback?: boo
     device = String(e);
   }
   const tf = (window as unknown as { tf: { setBackend(b: string): Promise<boolean>; getBackend(): string } }).tf;
-  let started = 'no';
+  let started: string;
   try {
     started = (await tf.setBackend('webgpu')) ? tf.getBackend() : 'setBackend returned false';
   } catch (e) {
@@ -82,6 +82,7 @@ describe.skipIf(!CAN_RUN)('tfjs webgpu backend in headless Chromium', () => {
     const px = golden.images.img0.pixels.values as number[];
     const res = await page.evaluate(async (px) => {
       type R = { map: Float32Array; guided?: Float32Array };
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the page's tfjs global, typed loosely on purpose
       const w = window as unknown as { tf: any; camkitCapture: { explain(m: unknown, x: unknown, o: object): Promise<R> } };
       const tf = w.tf;
       const out: Record<string, { map: number[]; guided: number[]; leaked: number; backend: string }> = {};

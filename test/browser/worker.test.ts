@@ -50,6 +50,8 @@ const API = `<script type="module">
   window.__results = out;
 </script><script>addEventListener('unhandledrejection', (e) => { window.__results = { error: String(e.reason && e.reason.message || e.reason) }; }); addEventListener('error', (e) => { window.__results = { error: String(e.message) }; });</script>`;
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- page results, checked field by field below
+type Any = any;
 const maxAbs = (a: number[], b: number[]) => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
 
 let server: Served;
@@ -67,11 +69,11 @@ for (const name of ENGINES) {
     let engine: Engine;
     beforeAll(async () => { engine = await launchEngine(name); }, 900_000);
     afterAll(async () => { await engine?.close(); });
-    const run = async (path: string): Promise<Record<string, any>> => {
+    const run = async (path: string): Promise<Record<string, Any>> => {
       const tab = await engine.newTab();
       try {
         await tab.goto(`${server.url}${path}`);
-        return await tab.waitFor(() => (window as unknown as { __results: Record<string, any> }).__results, undefined, 180_000);
+        return await tab.waitFor(() => (window as unknown as { __results: Record<string, Any> }).__results, undefined, 180_000);
       } finally {
         await tab.close();
       }
