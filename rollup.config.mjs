@@ -18,8 +18,9 @@ const ENTRIES = {
   capture: 'src/capture/index.ts',
   metrics: 'src/metrics/index.ts',
   widget: 'src/widget/index.ts',
+  worker: 'src/worker/index.ts',
 };
-for (const f of [...Object.values(ENTRIES), 'src/cli/camkit.ts', 'src/cli/worker.ts']) if (!existsSync(f)) throw new Error(`rollup: entry ${f} is missing`);
+for (const f of [...Object.values(ENTRIES), 'src/cli/camkit.ts', 'src/cli/worker.ts', 'src/worker/web-entry.ts', 'src/worker/node-thread.ts']) if (!existsSync(f)) throw new Error(`rollup: entry ${f} is missing`);
 const pick = (names) => Object.fromEntries(names.map((n) => [n, ENTRIES[n]]));
 
 const CLI_DEPS = Object.keys(JSON.parse(readFileSync('package.json', 'utf8')).dependencies ?? {});
@@ -53,8 +54,19 @@ const iifeCaptureLoader = {
 const SHARED_WITH_WIDGET = ['src/runtime/init.ts', 'src/errors.ts'].map((f) => fileURLToPath(new URL(`./${f}`, import.meta.url)));
 const fromWidget = (id) => SHARED_WITH_WIDGET.includes(id.replace(/\.js$/, '.ts'));
 
-const lib = pick(['index', 'mapfile', 'capture', 'metrics', 'widget']);
-const cjsLib = pick(['index', 'mapfile', 'capture', 'metrics']);
+const lib = pick(['index', 'mapfile', 'capture', 'metrics', 'widget', 'worker']);
+const cjsLib = pick(['index', 'mapfile', 'capture', 'metrics', 'worker']);
+
+// dist/camkit.worker.js runs as a classic Web Worker whose `tf` global exists only once the tfjs
+// script named in the first 'init' message is loaded: the IIFE is wrapped in a function that this
+// bootstrap calls after importScripts(init.tfjs); messages that arrive earlier wait in a queue.
+const WORKER_BANNER = 'var __camkitWorker=function(){';
+const WORKER_FOOTER = `return camkitWorker};
+(function(){var h=null,q=[];self.addEventListener("message",function(e){var m=e.data;if(h){h(m);return}
+if(!m||m.type!=="init"){q.push(m);return}
+try{if(typeof tf==="undefined"){if(!m.init||!m.init.tfjs)throw new Error("camkit.worker.js needs the URL of the tfjs script (init.tfjs)");importScripts(m.init.tfjs)}h=__camkitWorker().start()}
+catch(err){self.postMessage({type:"failed",error:{name:"CamkitError",code:"E_INIT",message:"camkit worker could not start: "+(err&&err.message||err)}});return}
+h(m);for(var i=0;i<q.length;i++)h(q[i]);q=[]})})();`;
 const minify = () => terser({ format: { comments: false }, compress: { passes: 2 } });
 
 // dist/package.json-free: the .d.cts files are the same declarations under the CommonJS extension.
@@ -106,11 +118,26 @@ export default [
       banner: 'if(typeof camkit==="undefined")throw new Error("camkit.capture.js runs on camkit.widget.js: load the widget script first");',
     },
   },
+  {
+    input: 'src/worker/web-entry.ts',
+    external: tfGlobal,
+    plugins: [ts(), minify()],
+    output: {
+      file: 'dist/camkit.worker.js',
+      format: 'iife',
+      name: 'camkitWorker',
+      globals: (id) => (tfGlobal(id) ? 'tf' : id),
+      banner: WORKER_BANNER,
+      footer: WORKER_FOOTER,
+      inlineDynamicImports: true,
+    },
+  },
   // The CLI and the worker thread of `camkit explain --workers N`, one file each (the CLI finds
   // ./cli-worker.js beside itself); the package's dependencies (decoders, glob, worker pool) stay imports.
   ...[
     ['src/cli/camkit.ts', 'dist/cli.js', '#!/usr/bin/env node'],
     ['src/cli/worker.ts', 'dist/cli-worker.js', ''],
+    ['src/worker/node-thread.ts', 'dist/worker-thread.js', ''],
   ].map(([input, file, banner]) => ({
     input,
     external: (id) => external(id) || CLI_DEPS.some((d) => id === d || id.startsWith(`${d}/`)),

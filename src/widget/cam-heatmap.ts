@@ -11,6 +11,7 @@ import { loadMap, parseMapJson } from '../render/mapfile.js';
 import type { CamMap, RGBAImage } from '../render/types.js';
 import { loadCapture } from './capture-loader.js';
 import { runLive, type TfLike } from './live.js';
+import { pageTf, runInWorker } from './worker-mode.js';
 
 export interface CamHeatmapLoadDetail {
   width: number;
@@ -18,6 +19,9 @@ export interface CamHeatmapLoadDetail {
   /** 'map' for a precomputed map, 'live' when computed in the page. */
   source: 'map' | 'live' | 'image';
   kernels: string;
+  /** Live mode: where the explanation ran ('worker' or 'main'), and the worker's tfjs backend. */
+  thread?: 'worker' | 'main';
+  backend?: string;
 }
 export interface CamHeatmapErrorDetail {
   error: Error;
@@ -40,7 +44,7 @@ declare global {
   }
 }
 
-const ATTRS = ['src', 'alt', 'map', 'colormap', 'opacity', 'legend', 'loading', 'model', 'layer', 'method', 'target', 'gamma', 'overlay-style', 'map-width', 'map-height', 'width', 'height', 'fit', 'controls'] as const;
+const ATTRS = ['src', 'alt', 'map', 'colormap', 'opacity', 'legend', 'loading', 'model', 'layer', 'method', 'target', 'gamma', 'overlay-style', 'map-width', 'map-height', 'width', 'height', 'fit', 'controls', 'worker', 'preprocess'] as const;
 
 /** How the picture fills the element's box when both sizes are set (as CSS object-fit). */
 export type CamHeatmapFit = 'contain' | 'cover' | 'fill';
@@ -137,6 +141,9 @@ export class CamHeatmap extends Base {
   #loading: Promise<void> | null = null;
   #dirty = true;
   #io: IntersectionObserver | null = null;
+  /** Pixels the worker rendered with the map, and the render options they were made with. */
+  #pre: { key: string; px: RGBAOutput } | null = null;
+  #live: { thread: 'worker' | 'main'; backend?: string } | null = null;
   #ro: ResizeObserver | null = null;
   #dprQuery: MediaQueryList | null = null;
   #sizeSheet: CSSStyleSheet | HTMLStyleElement | null = null;
@@ -228,7 +235,7 @@ export class CamHeatmap extends Base {
       return;
     }
     if (name === 'src') this.#image = null;
-    if (name === 'map' || name === 'model' || name === 'layer' || name === 'method' || name === 'target' || name === 'src' || name === 'map-width' || name === 'map-height') {
+    if (name === 'map' || name === 'model' || name === 'layer' || name === 'method' || name === 'target' || name === 'src' || name === 'map-width' || name === 'map-height' || name === 'worker' || name === 'preprocess') {
       if (name !== 'src') this.#map = null;
       if (name === 'map') this.#mapData = this.#mapFloat = null;
       this.#dirty = true;
@@ -291,6 +298,16 @@ export class CamHeatmap extends Base {
     if (v === undefined) this.removeAttribute('target');
     else this.setAttribute('target', String(v));
   }
+
+  /** Live mode in a Web Worker: the URL of the tfjs script the worker loads (attribute `worker`, resolved against the page). */
+  get worker(): string { return this.getAttribute('worker') ?? ''; }
+  set worker(v: string) {
+    if (v) this.setAttribute('worker', v);
+    else this.removeAttribute('worker');
+  }
+  /** Live mode's pixel preset (attribute `preprocess`): 0-1 (default, pixels/255), 0-255, -1-1, imagenet, caffe. */
+  get preprocess(): string { return this.getAttribute('preprocess') || '0-1'; }
+  set preprocess(v: string) { this.setAttribute('preprocess', v); }
 
   /**
    * The map: a URL (attribute `map`: camkit-map/1 JSON or grayscale PNG, data: URLs too), a CamMap
@@ -437,7 +454,7 @@ export class CamHeatmap extends Base {
     await this.#render();
     const px = this.pixels;
     this.dispatchEvent(new CustomEvent<CamHeatmapLoadDetail>('load', {
-      detail: { width: px?.width ?? 0, height: px?.height ?? 0, source, kernels: (await init()).kernels },
+      detail: { width: px?.width ?? 0, height: px?.height ?? 0, source, kernels: (await init()).kernels, ...(source === 'live' ? this.#live : null) },
     }));
   }
 
@@ -476,28 +493,47 @@ export class CamHeatmap extends Base {
     return imageToRGBA(img);
   }
 
+  #renderKey(): string {
+    return [this.colormap, this.opacity, this.gamma, this.overlayStyle].join('|');
+  }
+
   async #runLive(image: RGBAImage | null, signal: AbortSignal): Promise<CamMap> {
-    const tf = this.tf ?? (globalThis as { tf?: TfLike }).tf;
-    if (!tf) throw new CamkitError('E_INIT', 'Live mode needs tfjs: load it on the page (global tf) or set the element\'s tf property.');
     if (!image) throw new CamkitError('E_FILE', 'Live mode needs an image (src or the image property).');
+    const model = this.#modelObj ?? this.getAttribute('model');
+    const tfjs = this.worker ? new URL(this.worker, document.baseURI).href : '';
+    const onProgress = (p: { done: number; total: number }) => {
+      this.#progress.max = p.total;
+      this.#progress.value = p.done;
+      this.dispatchEvent(new CustomEvent<CamHeatmapProgressDetail>('progress', { detail: { done: p.done, total: p.total } }));
+    };
+    const common = { method: this.method ?? undefined, layer: this.layer || undefined, target: this.target, preprocess: this.preprocess, signal, onProgress };
     this.#progress.hidden = false;
     this.#progress.removeAttribute('value');
     try {
-      return await runLive({
-        tf,
-        model: this.#modelObj ?? this.getAttribute('model'),
-        image,
-        method: this.method ?? undefined,
-        layer: this.layer || undefined,
-        target: this.target,
-        signal,
-        loadCapture,
-        onProgress: (p) => {
-          this.#progress.max = p.total;
-          this.#progress.value = p.done;
-          this.dispatchEvent(new CustomEvent<CamHeatmapProgressDetail>('progress', { detail: { done: p.done, total: p.total } }));
-        },
-      });
+      // A model URL goes to the worker; a model object lives in this thread, so it runs here.
+      if (tfjs && typeof model === 'string' && !this.tf) {
+        try {
+          const key = this.#renderKey();
+          const r = await runInWorker({
+            ...common,
+            tfjs,
+            model: new URL(model, document.baseURI).href,
+            image,
+            render: { colormap: this.colormap, opacity: this.opacity, gamma: this.gamma, style: this.overlayStyle },
+          });
+          this.#pre = r.pixels ? { key, px: r.pixels } : null;
+          this.#live = { thread: 'worker', backend: r.backend };
+          return { width: r.width, height: r.height, values: r.map.subarray(0, r.width * r.height) };
+        } catch (e) {
+          // Only a worker that cannot start falls back; the model's own errors are the answer.
+          if (!(e instanceof CamkitError && e.code === 'E_INIT' && !signal.aborted)) throw e;
+        }
+      }
+      const tf = this.tf ?? (globalThis as { tf?: TfLike }).tf ?? (tfjs ? await pageTf(tfjs) : undefined);
+      if (!tf) throw new CamkitError('E_INIT', 'Live mode needs tfjs: load it on the page (global tf), set the element\'s tf property, or name the tfjs script in the worker attribute.');
+      const map = await runLive({ ...common, tf, model, image, loadCapture });
+      this.#live = { thread: 'main', backend: (tf as { getBackend?: () => string }).getBackend?.() };
+      return map;
     } finally {
       this.#progress.hidden = true;
     }
@@ -506,7 +542,11 @@ export class CamHeatmap extends Base {
   async #render(): Promise<void> {
     const map = this.#map, image = this.#image;
     this.#syncStatic();
-    if (map && image) {
+    const pre = this.#pre;
+    this.#pre = null;
+    if (map && image && pre && pre.key === this.#renderKey() && pre.px.width === image.width && pre.px.height === image.height) {
+      this.pixels = pre.px; // rendered in the worker with these options
+    } else if (map && image) {
       this.pixels = await renderOverlay(map, image, { colormap: this.colormap, opacity: this.opacity, gamma: this.gamma, style: this.overlayStyle });
     } else if (map) {
       this.pixels = await renderHeatmap(map, { colormap: this.colormap, gamma: this.gamma });

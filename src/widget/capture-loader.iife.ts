@@ -23,3 +23,8 @@ export function loadCapture(): Promise<CaptureModule> {
   });
   return pending;
 }
+
+/** camkit.worker.js, beside the widget script. */
+export function workerScriptUrl(): string {
+  return new URL('camkit.worker.js', base || document.baseURI).href;
+}

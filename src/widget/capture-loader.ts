@@ -6,3 +6,8 @@ import type { CaptureModule } from './live.js';
 export function loadCapture(): Promise<CaptureModule> {
   return import('../capture/index.js') as unknown as Promise<CaptureModule>;
 }
+
+/** dist/camkit.worker.js, beside this module in the npm build. */
+export function workerScriptUrl(): string {
+  return new URL('./camkit.worker.js', import.meta.url).href;
+}
