@@ -29,7 +29,7 @@ function inputs(m: MethodDescriptor): string {
   if (m.explain.via === 'masks') parts.push('masked inputs');
   if (m.explain.via === 'ablation') parts.push('ablated layer');
   if (m.explain.via === 'noisy-gradients') parts.push('noisy inputs');
-  if (m.explain.via === 'rollout') parts.push('attention probabilities');
+  if (m.explain.via === 'rollout') parts.push(m.explain.weighting === 'gradient' ? 'attention probabilities and their gradients' : 'attention probabilities');
   return [...new Set(parts)].join(', ');
 }
 
