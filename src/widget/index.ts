@@ -1,4 +1,7 @@
-// The <cam-heatmap> element. Importing this module defines it (guarded); see cam-heatmap.ts.
+/**
+ * The `<cam-heatmap>` element. Importing this module defines it (guarded); see cam-heatmap.ts.
+ * @module camkit/widget
+ */
 import { defineCamHeatmap } from './cam-heatmap.js';
 
 export { CamHeatmap, defineCamHeatmap } from './cam-heatmap.js';
