@@ -103,7 +103,7 @@ const sc = find('explain/scorecam/mobilenet_v2/wasm', 'simd');
 const fb = find('forward-batch/mobilenet_v2/wasm', 'tfjs-wasm');
 target('explain/scorecam time vs forward-batch', sc && fb ? sc.median_ms / fb.median_ms : null, 1.1, x, false);
 
-out.push('**Targets (this run)**');
+out.push('**Targets**');
 out.push('');
 out.push('| target | measured | goal | |');
 out.push('|---|---:|---:|---|');
