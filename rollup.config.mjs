@@ -100,6 +100,8 @@ export default [
       file: 'dist/camkit.capture.js',
       format: 'iife',
       name: 'camkitCapture',
+      // The extension kernels' chunk (a dynamic import elsewhere) is inlined: an IIFE cannot split.
+      inlineDynamicImports: true,
       globals: (id) => (tfGlobal(id) ? 'tf' : fromWidget(id) ? 'camkit' : id),
       banner: 'if(typeof camkit==="undefined")throw new Error("camkit.capture.js runs on camkit.widget.js: load the widget script first");',
     },

@@ -1,5 +1,6 @@
 // One kernel per file; this file only re-exports. Every export takes raw byte pointers into the
 // imported memory (owned by src/runtime/memory.ts), element counts, and returns nothing.
+// The second-wave methods' kernels are in extension.ts (a separate module, loaded on demand).
 export * from "./heap_base";
 export * from "./pool_mean";
 export * from "./scorecam_masks";
@@ -17,7 +18,3 @@ export * from "./resize_nearest";
 export * from "./fuse_guided";
 export * from "./first_nonfinite";
 export * from "./resize_bilinear_minmax";
-export * from "./fem_weights";
-export * from "./fullgrad_map";
-export * from "./kpca_sigmoid";
-export * from "./nmf_mu";

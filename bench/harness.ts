@@ -52,8 +52,36 @@ export interface Case {
   group?: string;
   impl: Impl;
   bytes: number;
-  /** Returns null (with a reason) when the code this row needs has not landed or cannot run here. */
-  prepare: () => Promise<Prepared | string>;
+  /** Builds the row's inputs and its timed call; a throw fails the row (and the run). */
+  prepare: () => Promise<Prepared>;
+}
+
+/** `<workload>/<shape…>`: lower-case name segments, then shape or variant segments. */
+const WORKLOAD_NAME = /^[a-z][a-zA-Z0-9_-]*(\/[\w.+-]+)+$/;
+
+/**
+ * The row list as `npm run bench` takes it: throws on a duplicate row name (`workload impl`), an impl
+ * that is not one of IMPLS or a malformed workload name, so no row is dropped or mislabelled silently.
+ */
+export function validateCases(cases: Case[]): Case[] {
+  const seen = new Set<string>();
+  const errors: string[] = [];
+  for (const c of cases) {
+    const key = `${c.workload} ${c.impl}`;
+    if (seen.has(key)) errors.push(`duplicate row ${key}`);
+    seen.add(key);
+    if (!(IMPLS as readonly string[]).includes(c.impl)) errors.push(`row ${key}: unknown impl ${c.impl} (known: ${IMPLS.join(', ')})`);
+    if (!WORKLOAD_NAME.test(c.workload)) errors.push(`row ${key}: workload name must look like name/shape`);
+  }
+  if (errors.length) throw new Error(`bench rows are invalid:\n  ${errors.join('\n  ')}`);
+  return cases;
+}
+
+/** The rows whose `workload impl` matches `only` (all rows without it); an error when it matches none. */
+export function selectCases(cases: Case[], only?: RegExp): Case[] {
+  const picked = only ? cases.filter((c) => only.test(`${c.workload} ${c.impl}`)) : cases;
+  if (!picked.length) throw new Error(`--only ${only}: no bench row matches (see npm run bench -- --list)`);
+  return picked;
 }
 
 export interface MeasureOptions {

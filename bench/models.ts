@@ -10,6 +10,8 @@ import type { LayersModel, Tensor } from '@tensorflow/tfjs';
 import { expectClose, now, rand, type Case, type Prepared } from './harness.js';
 import { tfWasmHeapBytes, useBackend, type Tf } from './tf.js';
 import { runtime } from './workloads.js';
+import * as cap from '../src/capture/index.js';
+import { computeCamSync } from '../src/compute.js';
 
 const require = createRequire(import.meta.url);
 const MODEL = 'mobilenet_v2';
@@ -69,12 +71,11 @@ async function env(): Promise<Env> {
 }
 
 /** Wraps a row so the tfjs tensor count is checked when it ends, and wasm memory is reported. */
-function modelRow(build: (e: Env) => Promise<Prepared | string>): () => Promise<Prepared | string> {
+function modelRow(build: (e: Env) => Promise<Prepared>): () => Promise<Prepared> {
   return async () => {
     const e = await env();
     const before = e.tf.memory().numTensors;
     const p = await build(e);
-    if (typeof p === 'string') return p;
     return {
       ...p,
       wasmBytes: p.wasmBytes ?? (() => tfWasmHeapBytes(e.tf)),
@@ -87,16 +88,6 @@ function modelRow(build: (e: Env) => Promise<Prepared | string>): () => Promise<
   };
 }
 
-type CaptureMod = typeof import('../src/capture/index.js');
-/** camkit/capture (owned by "capture"), or null while it has not landed. */
-async function loadCapture(): Promise<CaptureMod | null> {
-  try {
-    const m = (await import('../src/capture/index.js' as string)) as CaptureMod;
-    return typeof m.explain === 'function' ? m : null;
-  } catch {
-    return null;
-  }
-}
 
 /** The class score as tfjs-wasm can differentiate it (gather's gradient is missing on wasm). */
 const oneHotScore = (tf: Tf, cls: number) => (y: Tensor) => tf.sum(tf.mul(y, tf.oneHot(tf.tensor1d([cls], 'int32'), y.shape[1]!))) as never;
@@ -120,9 +111,6 @@ export function modelCases(): Case[] {
   cases.push({
     workload: `explain/gradcam/${MODEL}/wasm`, impl: 'simd', bytes: inBytes, group: `${MODEL} gradcam`,
     prepare: modelRow(async ({ tf, model, x, cls }) => {
-      const cap = await loadCapture();
-      if (!cap) return 'src/capture/index.ts explain() has not landed';
-      const { computeCamSync } = (await import('../src/compute.js' as string)) as typeof import('../src/compute.js');
       const rt = await runtime('simd');
       let map: Float32Array | null = null;
       // kernel_ms: the part of explain() after A and G are read out of tfjs (computeCamSync: validation,
@@ -156,8 +144,6 @@ export function modelCases(): Case[] {
   cases.push({
     workload: `explain/scorecam/${MODEL}/wasm`, impl: 'simd', bytes: inBytes, group: `${MODEL} scorecam`,
     prepare: modelRow(async ({ tf, model, x, cls }) => {
-      const cap = await loadCapture();
-      if (!cap) return 'src/capture/index.ts explain() has not landed';
       const rt = await runtime('simd');
       let res: { map: Float32Array } | null = null;
       return {
@@ -204,8 +190,6 @@ export function modelCases(): Case[] {
   cases.push({
     workload: `capture/${MID}/${MODEL}/wasm`, impl: 'simd', bytes: inBytes,
     prepare: modelRow(async ({ tf, model, x, cls }) => {
-      const cap = await loadCapture();
-      if (!cap) return 'src/capture has not landed';
       const adapter = cap.createAdapter(model as never);
       const score = oneHotScore(tf, cls);
       return {

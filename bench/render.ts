@@ -79,7 +79,6 @@ if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop()
   const only = process.argv[2] ? new RegExp(process.argv[2]) : null;
   for (const c of renderCases().filter((c) => !only || only.test(`${c.workload} ${c.impl}`))) {
     const p = await c.prepare();
-    if (typeof p === 'string') continue;
     p.run();
     p.check?.();
     const m = await measure(p, { budgetMs: 1500, warmupMs: 200, minSamples: 5, maxSamples: 31, sampleMs: 4 });

@@ -1,11 +1,16 @@
 // `npm run bench [-- --json FILE] [--budget SECONDS] [--only REGEX] [--samples N]`
 // Runs every workload × implementation in this one process (medians after warm-up) and prints a table.
 // Env: CAMKIT_BENCH_BUDGET (seconds per row, default 20), CAMKIT_BENCH_ONLY (regex on "workload impl").
+// Fails loudly: a row whose preparation, check or sampling throws is reported as FAILED and the run
+// exits 1 after the remaining rows; invalid rows (duplicates, unknown impls) and an --only that matches
+// nothing stop the run before anything is measured.
 import { writeFileSync } from 'node:fs';
-import { fmtBytes, fmtMs, gbps, now, Sampler, type Case, type Prepared, type Row } from './harness.js';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { fmtBytes, fmtMs, gbps, now, Sampler, selectCases, type Case, type Prepared, type Row } from './harness.js';
 import { allCases } from './workloads.js';
 
-interface Args {
+export interface Args {
   json?: string;
   budgetS: number;
   only?: RegExp;
@@ -13,7 +18,7 @@ interface Args {
   list: boolean;
 }
 
-function parseArgs(argv: string[]): Args {
+export function parseArgs(argv: string[]): Args {
   const a: Args = { budgetS: Number(process.env.CAMKIT_BENCH_BUDGET ?? 20), maxSamples: 31, list: false };
   const only = process.env.CAMKIT_BENCH_ONLY;
   if (only) a.only = new RegExp(only);
@@ -39,8 +44,17 @@ function parseArgs(argv: string[]): Args {
   return a;
 }
 
-export async function runBench(cases: Case[], a: Args, log = (s: string) => process.stdout.write(s), onRow?: (rows: Row[]) => void): Promise<Row[]> {
+/** What a run measured, and the rows that failed (`workload impl: message`). */
+export interface BenchResult {
+  rows: Row[];
+  failed: string[];
+}
+
+export async function runBench(
+  cases: Case[], a: Pick<Args, 'budgetS' | 'maxSamples'>, log: (s: string) => void = (s) => void process.stdout.write(s), onRow?: (rows: Row[]) => void,
+): Promise<BenchResult> {
   const rows: Row[] = [];
+  const failures: string[] = [];
   const budgetMs = a.budgetS * 1000;
   const opts = {
     budgetMs,
@@ -62,17 +76,18 @@ export async function runBench(cases: Case[], a: Args, log = (s: string) => proc
   for (const group of groups.values()) {
     const live: { c: Case; p: Prepared; m: Sampler }[] = [];
     const label = (c: Case) => `${c.workload.padEnd(46)} ${c.impl.padEnd(15)}`;
+    const fail = (c: Case, e: unknown) => {
+      const msg = e instanceof Error ? e.message : String(e);
+      failures.push(`${c.workload} ${c.impl}: ${msg}`);
+      log(`${label(c)} FAILED: ${msg}\n`);
+    };
     try {
       for (const c of group) {
-        let p: Prepared | string;
+        let p: Prepared;
         try {
           p = await c.prepare();
         } catch (e) {
-          log(`${label(c)} SKIPPED: ${(e as Error).message}\n`);
-          continue;
-        }
-        if (typeof p === 'string') {
-          log(`${label(c)} skipped: ${p}\n`);
+          fail(c, e);
           continue;
         }
         const m = new Sampler(p, opts);
@@ -80,7 +95,7 @@ export async function runBench(cases: Case[], a: Args, log = (s: string) => proc
           await m.warm();
           live.push({ c, p, m });
         } catch (e) {
-          log(`${label(c)} FAILED: ${(e as Error).message}\n`);
+          fail(c, e);
           p.dispose?.();
         }
       }
@@ -95,7 +110,7 @@ export async function runBench(cases: Case[], a: Args, log = (s: string) => proc
             await r.m.sample();
           } catch (e) {
             failed.add(live.indexOf(r));
-            log(`${label(r.c)} FAILED: ${(e as Error).message}\n`);
+            fail(r.c, e);
           }
         }
       }
@@ -130,26 +145,37 @@ export async function runBench(cases: Case[], a: Args, log = (s: string) => proc
       for (const { p } of live.reverse()) p.dispose?.();
     }
   }
-  return rows;
+  return { rows, failed: failures };
 }
 
-async function main(): Promise<void> {
-  const a = parseArgs(process.argv.slice(2));
-  const cases = allCases().filter((c) => !a.only || a.only.test(`${c.workload} ${c.impl}`));
+/** The whole command; resolves to the exit code (1 when any row failed). */
+export async function main(argv: string[], cases: () => Case[] = allCases): Promise<number> {
+  const a = parseArgs(argv);
+  const picked = selectCases(cases(), a.only);
   if (a.list) {
-    for (const c of cases) console.log(`${c.workload} ${c.impl}`);
-    return;
+    for (const c of picked) console.log(`${c.workload} ${c.impl}`);
+    return 0;
   }
   // The JSON is rewritten after every row, so a run stopped part-way still leaves its rows.
   const save = (rows: Row[]) => a.json && writeFileSync(a.json, JSON.stringify(rows, null, 1) + '\n');
-  const rows = await runBench(cases, a, undefined, save);
+  const { rows, failed } = await runBench(picked, a, undefined, save);
   if (a.json) {
     save(rows);
     console.log(`wrote ${rows.length} rows to ${a.json}`);
   }
+  if (failed.length) {
+    console.error(`${failed.length} of ${picked.length} bench rows failed:\n  ${failed.join('\n  ')}`);
+    return 1;
+  }
+  return 0;
 }
 
-main().catch((e) => {
-  console.error(e);
-  process.exit(1);
-});
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (e) => {
+      console.error(e instanceof Error ? e.message : e);
+      process.exit(1);
+    },
+  );
+}

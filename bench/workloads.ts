@@ -3,11 +3,17 @@
 // tfjs rows start from tensors already on the backend. Each row checks its result against the js row's.
 import { createRuntime, type Runtime } from '../src/runtime/init.js';
 import type { KernelFlavor } from '../src/kernels/types.js';
-import { expectClose, rand, type Case, type Impl, type Prepared } from './harness.js';
+import type { KernelSet } from '../src/kernels/registry.js';
+import { scorecamMasksTmp } from '../src/kernels/scorecam_masks.js';
+import { computeCamSync } from '../src/compute.js';
+import { checkFinite } from '../src/core/inputs.js';
+import { DEFAULT_METHOD } from '../src/methods/registry.js';
+import { expectClose, rand, validateCases, type Case, type Impl, type Prepared } from './harness.js';
 import { memcpyBench } from './memcpy.js';
 import { tfWasmHeapBytes, useBackend, type Backend, type Tf } from './tf.js';
 import { modelCases } from './models.js';
 import { kernelCases } from './kernels.js';
+import { renderCases } from './render.js';
 
 const F = 4;
 const MiB = 1 << 20;
@@ -19,9 +25,6 @@ const FLAVORS: KernelFlavor[] = ['simd', 'scalar', 'js'];
 const camkitWasmBytes = (rt: Runtime) => () => (rt.flavor === 'js' ? 0 : rt.arena.byteLength);
 const tfBackendOf = (impl: Impl): Backend => (impl === 'tfjs-cpu' ? 'cpu' : 'wasm');
 
-/** The kernel set as a loose record, so rows can name kernels that land after this file was written. */
-type AnyKernels = Record<string, ((...a: unknown[]) => unknown) | undefined>;
-const kernelsOf = (rt: Runtime) => rt.kernels as unknown as AnyKernels;
 
 // ---------------------------------------------------------------- reference results (plain JS, float64)
 
@@ -68,11 +71,10 @@ export function resizeRef(x: ArrayLike<number>, h: number, w: number, H: number,
 
 // ---------------------------------------------------------------- tfjs helpers
 
-async function tfRow(impl: Impl, build: (tf: Tf) => Prepared | string): Promise<Prepared | string> {
+async function tfRow(impl: Impl, build: (tf: Tf) => Prepared): Promise<Prepared> {
   const tf = await useBackend(tfBackendOf(impl));
   const before = tf.memory().numTensors;
   const p = build(tf);
-  if (typeof p === 'string') return p;
   return {
     ...p,
     wasmBytes: () => (impl === 'tfjs-cpu' ? 0 : tfWasmHeapBytes(tf)),
@@ -113,39 +115,15 @@ function postInputs(h: number, w: number, c: number) {
   return { a: rand(h * w * c, 11 + c, 0, 1), g: rand(h * w * c, 23 + c, -1, 1) };
 }
 
-type ComputeCamSync = (rt: Runtime, method: string, arrays: unknown, opts?: unknown) => { map: Float32Array };
-/** camkit's facade (src/compute.ts, owned by "methods"), or null while it has not landed. */
-async function loadCompute(): Promise<ComputeCamSync | null> {
-  try {
-    const m = (await import('../src/compute.js' as string)) as { computeCamSync?: ComputeCamSync };
-    return typeof m.computeCamSync === 'function' ? m.computeCamSync : null;
-  } catch {
-    return null;
-  }
-}
-
 /**
- * Grad-CAM post-processing as the facade (computeCamSync → core/post.ts) runs it, kernel by kernel, for
- * one image: copy G into the one input buffer and pool it, copy A over it, weighted channel sum, scan the
- * low-res map for NaN/±Inf (Grad-CAM carries any bad input into it, so A and G need no scan of their
- * own), ReLU and min-max at layer size, then half-pixel resize and min-max fused in one kernel, and
- * copy the map out into `map` (the facade's `out` option; a fresh 224² Float32Array would add V8's
- * ~13 µs allocation, see the gradcam-post-facade rows).
+ * Grad-CAM post-processing for one image through the facade itself: computeCamSync (validation, copies
+ * into kernel memory, pool_mean, channel_wsum, the low-res scan, ReLU and min-max at layer size, fused
+ * resize + min-max, copy out) with the map written into the caller's `map` (the `out` option; a fresh
+ * 224² Float32Array would add V8's ~13 µs allocation, see the gradcam-post-facade rows).
  */
 export function kernelGradcamPost(rt: Runtime, a: Float32Array, g: Float32Array, h: number, w: number, c: number, O: number, map: Float32Array): Float32Array {
-  const hw = h * w;
-  const k = kernelsOf(rt) as unknown as Runtime['kernels'];
-  const { f: [buf, wt, lowres, work, out, tmp] } = rt.arena.take([hw * c, c, hw, hw, O * O, 2 * (h + 1) * O + 2 * O]);
-  buf.set(g);
-  k.pool_mean(wt, buf, 1, hw, c);
-  buf.set(a);
-  k.channel_wsum(lowres, buf, wt, 1, hw, c, 0);
-  for (let i = 0; i < hw; i++) if (!Number.isFinite(lowres[i])) throw new Error('non-finite input');
-  k.relu(work, lowres, hw);
-  k.minmax_normalize(work, 1, hw, 1e-7);
-  k.resize_bilinear_minmax(out, work, tmp, 1, h, w, O, O, 0, 1e-7);
-  map.set(out);
-  return map;
+  const x = { activations: { data: a, shape: [1, h, w, c] }, gradients: { data: g, shape: [1, h, w, c] } };
+  return computeCamSync(rt, DEFAULT_METHOD, x, { outputSize: [O, O], out: map }).map;
 }
 
 function gradcamPostCases(): Case[] {
@@ -167,7 +145,7 @@ function gradcamPostCases(): Case[] {
             run,
             check: () => expectClose(`${workload} ${flavor}`, map, want(), 1e-4, true),
             wasmBytes: camkitWasmBytes(rt),
-            note: 'kernel sequence as computeCamSync, copies in and out, map into a caller array',
+            note: 'computeCamSync, map into a caller array (out option)',
           };
         },
       });
@@ -175,12 +153,10 @@ function gradcamPostCases(): Case[] {
       cases.push({
         workload: `gradcam-post-facade/${h}x${w}x${c}`, impl: flavor, bytes,
         prepare: async () => {
-          const computeCamSync = await loadCompute();
-          if (!computeCamSync) return 'src/compute.ts computeCamSync has not landed';
           const rt = await runtime(flavor);
           const x = { activations: { data: inputs.a, shape: [1, h, w, c] }, gradients: { data: inputs.g, shape: [1, h, w, c] } };
           let map: Float32Array | null = null;
-          const run = () => void (map = computeCamSync(rt, 'GradCAM', x, { outputSize: [OUT, OUT] }).map);
+          const run = () => void (map = computeCamSync(rt, DEFAULT_METHOD, x, { outputSize: [OUT, OUT] }).map);
           return {
             run,
             check: () => expectClose(`gradcam-post-facade/${h}x${w}x${c} ${flavor}`, map!, want(), 1e-4, true),
@@ -324,15 +300,13 @@ function poolMeanCases(): Case[] {
 /** A camkit kernel row: buffers planned once in the flavor's arena, inputs copied in outside the clock. */
 function camkitKernelCase(
   workload: string, flavor: KernelFlavor, bytes: number, kernel: string,
-  setup: (rt: Runtime, k: AnyKernels) => Prepared,
+  setup: (rt: Runtime, k: KernelSet) => Prepared,
 ): Case {
   return {
     workload, impl: flavor, bytes,
     prepare: async () => {
       const rt = await runtime(flavor);
-      const k = kernelsOf(rt);
-      if (typeof k[kernel] !== 'function') return `kernel ${kernel} has not landed`;
-      return { wasmBytes: camkitWasmBytes(rt), ...setup(rt, k) };
+      return { wasmBytes: camkitWasmBytes(rt), ...setup(rt, rt.kernels) };
     },
   };
 }
@@ -355,7 +329,7 @@ function upsampleCases(): Case[] {
       const { f: [out, xv, tmp] } = rt.arena.take([oh * ow, ih * iw, ih * ow]);
       xv.set(x);
       return {
-        run: () => k.resize_bilinear!(out, xv, tmp, 1, ih, iw, oh, ow, 0),
+        run: () => k.resize_bilinear(out, xv, tmp, 1, ih, iw, oh, ow, 0),
         check: () => expectClose(`${workload} ${flavor}`, out, ref(), 1e-5),
       };
     }),
@@ -405,7 +379,7 @@ function fuseCases(): Case[] {
       gv.set(gb);
       cv.set(cam);
       return {
-        run: () => k.fuse_guided!(out, gv, cv, 1, N),
+        run: () => k.fuse_guided(out, gv, cv, 1, N),
         check: () => expectClose(`${workload} ${flavor}`, out, ref(), 0),
       };
     }),
@@ -460,8 +434,7 @@ function overlayCases(): Case[] {
   // The js flavor's output is the reference (integer blend: every flavor must agree exactly).
   const ref = sharedRef(async () => {
     const out = new Uint8Array(N * 4);
-    const k = kernelsOf(await runtime('js'));
-    if (!k.overlay) throw new Error('overlay has not landed');
+    const k = (await runtime('js')).kernels;
     k.overlay(out, map, img, N, lut, opacity, 0);
     return out;
   });
@@ -473,7 +446,7 @@ function overlayCases(): Case[] {
       iv.set(img);
       lv.set(lut);
       return {
-        run: () => k.overlay!(out, mv, iv, N, lv, opacity, 0),
+        run: () => k.overlay(out, mv, iv, N, lv, opacity, 0),
         check: () => expectClose(`${workload} ${flavor}`, out, want!, 0, true),
         note: 'alpha blend, opacity 0.5',
       };
@@ -536,20 +509,17 @@ function scorecamMaskCases(): Case[] {
   const input = rand(H * W * 3, 42, 0, 1);
   // Reference: the js flavor's first batch (the per-flavor agreement itself is test/kernels' job).
   const ref = sharedRef(async () => {
-    const { scorecamMasksTmp } = await import('../src/kernels/scorecam_masks.js');
     const out = new Float32Array(B * H * W * 3);
-    const k = kernelsOf(await runtime('js'));
-    k.scorecam_masks!(out, input, a, new Float32Array(scorecamMasksTmp(h, H, W)), h, w, c, 0, B, H, W, 3, 1, 1);
+    const k = (await runtime('js')).kernels;
+    k.scorecam_masks(out, input, a, new Float32Array(scorecamMasksTmp(h, H, W)), h, w, c, 0, B, H, W, 3, 1, 1);
     return out;
   });
   const cases: Case[] = FLAVORS.map((flavor) => ({
     workload, impl: flavor, bytes,
     prepare: async () => {
       const rt = await runtime(flavor);
-      const k = kernelsOf(rt);
-      if (typeof k.scorecam_masks !== 'function') return 'kernel scorecam_masks has not landed';
+      const k = rt.kernels;
       const want = await ref();
-      const { scorecamMasksTmp } = await import('../src/kernels/scorecam_masks.js');
       const { f: [out, iv, av, tmp] } = rt.arena.take([B * H * W * 3, H * W * 3, h * w * c, scorecamMasksTmp(h, H, W)]);
       iv.set(input);
       av.set(a);
@@ -558,7 +528,7 @@ function scorecamMaskCases(): Case[] {
         // All 512 masked inputs, one batch of 32 at a time into the same buffer (the model consumes each).
         run: () => {
           for (let k0 = 0; k0 < c; k0 += B) {
-            k.scorecam_masks!(out, iv, av, tmp, h, w, c, k0, B, H, W, 3, 1, 1);
+            k.scorecam_masks(out, iv, av, tmp, h, w, c, k0, B, H, W, 3, 1, 1);
             if (k0 === 0 && !first) first = Float32Array.from(out);
           }
         },
@@ -630,7 +600,7 @@ function stageCases(): Case[] {
         av.set(a);
         wv.set(wt);
         return {
-          run: () => k.channel_wsum!(out, av, wv, 1, hw, c, 1),
+          run: () => k.channel_wsum(out, av, wv, 1, hw, c, 1),
           check: () => expectClose(`${wsumW} ${flavor}`, out, wsumRef, 1e-5),
           note: 'with ReLU',
         };
@@ -666,7 +636,7 @@ function stageCases(): Case[] {
         const { f: [out, xv, tmp] } = rt.arena.take([O * O, hw, h * O]);
         xv.set(lowres);
         return {
-          run: () => k.resize_bilinear!(out, xv, tmp, 1, h, w, O, O, 0),
+          run: () => k.resize_bilinear(out, xv, tmp, 1, h, w, O, O, 0),
           check: () => expectClose(`${rsW} ${flavor}`, out, rsRef, 1e-5),
         };
       }),
@@ -698,7 +668,7 @@ function stageCases(): Case[] {
         const { f: [out, xv, tmp] } = rt.arena.take([O * O, hw, 2 * (h + 1) * O + 2 * O]);
         xv.set(lowres);
         return {
-          run: () => k.resize_bilinear_minmax!(out, xv, tmp, 1, h, w, O, O, 0, 1e-7),
+          run: () => k.resize_bilinear_minmax(out, xv, tmp, 1, h, w, O, O, 0, 1e-7),
           check: () => expectClose(`${rmW} ${flavor}`, out, rmRef, 1e-5),
           note: 'resize then min-max, fused',
         };
@@ -717,7 +687,7 @@ function stageCases(): Case[] {
         return {
           run: () => {
             xv.set(big);
-            k.minmax_normalize!(xv, 1, O * O, 1e-7);
+            k.minmax_normalize(xv, 1, O * O, 1e-7);
           },
           check: () => expectClose(`${mmW} ${flavor}`, xv, mmRef, 1e-6, true),
           note: 'in place, input restored each call',
@@ -758,7 +728,7 @@ function stageCases(): Case[] {
         gv.set(g2);
         let r = 0;
         return {
-          run: () => void (r = (k.first_nonfinite!(av, hw * c) as number) + (k.first_nonfinite!(gv, hw * c) as number)),
+          run: () => void (r = (k.first_nonfinite(av, hw * c) as number) + (k.first_nonfinite(gv, hw * c) as number)),
           check: () => {
             if (r !== -2) throw new Error(`${fnW} ${flavor}: found a non-finite value in finite data`);
           },
@@ -773,16 +743,10 @@ function stageCases(): Case[] {
   cases.push({
     workload: cfW, impl: 'js', bytes: 2 * hw * c * F,
     prepare: async () => {
-      let m: typeof import('../src/core/inputs.js');
-      try {
-        m = await import('../src/core/inputs.js' as string);
-      } catch {
-        return 'src/core/inputs.ts has not landed';
-      }
       return {
         run: () => {
-          m.checkFinite(a, 'activations', 'error');
-          m.checkFinite(g2, 'gradients', 'error');
+          checkFinite(a, 'activations', 'error');
+          checkFinite(g2, 'gradients', 'error');
         },
         note: 'core/inputs.ts checkFinite(A) + checkFinite(G), as computeCamSync runs it',
       };
@@ -844,14 +808,9 @@ export function allCases(): Case[] {
     ...fuseCases(),
     ...overlayCases(),
     ...scorecamMaskCases(),
+    ...renderCases(),
     ...modelCases(),
   ];
-  // bench/kernels.ts (owned by "kernels") may name a row this file also has: the first one runs.
-  const seen = new Set<string>();
-  return all.filter((c) => {
-    const key = `${c.workload} ${c.impl}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
+  // A duplicate row name, an unknown impl or a malformed workload name is an error, not a dropped row.
+  return validateCases(all);
 }

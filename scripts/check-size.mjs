@@ -24,8 +24,9 @@ export const BUDGETS = [
 
 async function oneModule(file) {
   if (/camkit\.(widget|capture)\.js$/.test(file)) return { code: readFileSync(file, 'utf8'), files: 1 };
-  // Live mode's dynamic import of the capture entry is a separate download, not part of the widget.
-  const lazy = (id) => /(^|\/)capture\.js$/.test(id) && !file.endsWith('capture.js');
+  // Live mode's dynamic import of the capture entry is a separate download, not part of the widget;
+  // so is the extension kernels' chunk (the second-wave methods load it on first use).
+  const lazy = (id) => (/(^|\/)capture\.js$/.test(id) && !file.endsWith('capture.js')) || /(^|\/)extension-registry-[\w-]+\.js$/.test(id);
   const bundle = await rollup({ input: file, external: (id) => /^@tensorflow\/|^node:|^pngjs$|^jpeg-js$/.test(id) || lazy(id), onwarn: () => {} });
   const { output } = await bundle.generate({ format: 'es' });
   await bundle.close();

@@ -24,12 +24,20 @@ const NEED_TEXT: Record<MethodNeed, string> = {
 
 function inputs(m: MethodDescriptor): string {
   const parts = m.needs.map((n) => NEED_TEXT[n]);
-  if (m.explain.via === 'input-gradient') parts.push('input gradient');
-  if (m.explain.via === 'guided-fusion') parts.push('input gradient');
-  if (m.explain.via === 'masks') parts.push('masked inputs');
-  if (m.explain.via === 'ablation') parts.push('ablated layer');
-  if (m.explain.via === 'noisy-gradients') parts.push('noisy inputs');
-  if (m.explain.via === 'rollout') parts.push(m.explain.weighting === 'gradient' ? 'attention probabilities and their gradients' : 'attention probabilities');
+  const plan = m.explain;
+  switch (plan.via) {
+    case 'input-gradient': case 'guided-fusion': parts.push('input gradient'); break;
+    case 'masks': parts.push('masked inputs'); break;
+    case 'ablation': parts.push('ablated layer'); break;
+    case 'noisy-gradients': parts.push('noisy inputs'); break;
+    case 'rollout': parts.push(plan.weighting === 'gradient' ? 'attention probabilities and their gradients' : 'attention probabilities'); break;
+    case 'second-order': parts.push('Hessian-vector product'); break;
+    case 'refine': parts.push('several layers'); break;
+    case 'bias-gradients': parts.push('input gradient, bias gradients'); break;
+    case 'input-attribution': parts.push(plan.sampling === 'none' ? 'input gradient' : 'input gradients along samples'); break;
+    case 'input-masks': parts.push('masked inputs'); break;
+    default: break;
+  }
   return [...new Set(parts)].join(', ');
 }
 

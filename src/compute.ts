@@ -28,6 +28,8 @@ export interface CamInputs<T = InputLike> {
   activations: T;
   /** d score / d activations, same shape; required by gradient methods. */
   gradients?: T;
+  /** ShapleyCAM: H·A at the layer, same shape as the activations (absent: zero, as pytorch-grad-cam when autograd gives none). */
+  hvp?: T;
   /** CAM: the dense kernel after global average pooling, [C, numClasses]. */
   classifierWeights?: T;
   /** CAM: the target class, one for all images or one per image. */
@@ -49,6 +51,8 @@ export interface CamOptions extends PostOptions {
   scoreWeights?: 'softmax' | 'probability';
   /** Eigen methods: power-iteration limits (defaults 1000 iterations, tolerance 1e-6). */
   eigen?: { maxIter?: number; tol?: number };
+  /** RandomCAM: the seed of its random weights (default 0). */
+  seed?: number;
   /**
    * Write the final maps into this Float32Array of n·height·width values instead of a new one
    * (result.map is then `out`). For per-frame loops: a fresh 224² array costs about as
@@ -116,6 +120,7 @@ function plan(method: string | MethodDescriptor, inputs: CamInputs<unknown>, opt
     shapes.gradients = describeInput(inputs.gradients, 'gradients');
     sameShape(shapes.activations, shapes.gradients, 'activations', 'gradients');
   }
+  if (inputs.hvp !== undefined) sameShape(shapes.activations, describeInput(inputs.hvp, 'hvp'), 'activations', 'hvp');
   const d: MethodDims = { n, h, w, c, hw: h * w };
   let numClasses: number | undefined;
   for (const need of m.needs) {
@@ -247,7 +252,7 @@ function methodParams(m: CamMethod, d: MethodDims, x: CamArrays, opts: CamOption
   }
   const maxIter = opts.eigen?.maxIter ?? 1000, tol = opts.eigen?.tol ?? 1e-6;
   if (!Number.isInteger(maxIter) || maxIter < 1 || !(tol >= 0)) throw new OptionError(`eigen.maxIter must be a positive integer and eigen.tol ≥ 0.`);
-  const p: MethodParams = { scoreWeights, eigenMaxIter: maxIter, eigenTol: tol };
+  const p: MethodParams = { scoreWeights, eigenMaxIter: maxIter, eigenTol: tol, seed: opts.seed };
   // These are small (C, N·C or C·classes values): plain copies, validated, then used by the method.
   if (m.needs.includes('classifierWeights')) {
     const W = x.classifierWeights!.data;
@@ -256,6 +261,10 @@ function methodParams(m: CamMethod, d: MethodDims, x: CamArrays, opts: CamOption
     p.numClasses = numClasses;
     const ci = typeof x.classIndex === 'number' ? [x.classIndex] : x.classIndex!;
     p.classIndex = Int32Array.from({ length: d.n }, (_, i) => ci[ci.length === 1 ? 0 : i]);
+  }
+  if (x.hvp !== undefined) {
+    checkFinite(x.hvp.data, 'hvp', 'error');
+    p.hvp = x.hvp.data;
   }
   if (m.needs.includes('scores')) {
     p.scores = Float32Array.from(x.scores!);
@@ -281,10 +290,11 @@ export async function computeCam(method: string | MethodDescriptor, inputs: CamI
   const { p } = plan(method, inputs, opts);
   rt.arena.check(p.counts);
   if (p.m.cam.extension) await loadExtension(rt);
-  const [activations, gradients, classifierWeights] = await Promise.all([
+  const [activations, gradients, classifierWeights, hvp] = await Promise.all([
     readInput(inputs.activations, 'activations'),
     p.m.needs.includes('gradients') ? readInput(inputs.gradients!, 'gradients') : undefined,
     p.m.needs.includes('classifierWeights') ? readInput(inputs.classifierWeights!, 'classifierWeights') : undefined,
+    inputs.hvp !== undefined ? readInput(inputs.hvp, 'hvp') : undefined,
   ]);
-  return computeCamSync(rt, method, { ...inputs, activations, gradients, classifierWeights }, opts);
+  return computeCamSync(rt, method, { ...inputs, activations, gradients, classifierWeights, hvp }, opts);
 }

@@ -6,6 +6,7 @@ export { init, createRuntime, getRuntime, runtimeSync, activeKernels, KERNEL_CHO
 export type { InitOptions, InitInfo, Runtime, KernelsChoice } from './runtime/init.js';
 export { loadExtension, extensionKernels } from './runtime/extension.js';
 export type { ExtensionKernels, ExtensionKernelName } from './runtime/extension.js';
+export type { F32, U8, KernelDescriptor, KernelFlavor } from './kernels/types.js';
 export { CamkitError, InputError, OptionError, NameError, MemoryLimitError, ModelError, FileError, AbortError } from './errors.js';
 export type { ErrorCode } from './errors.js';
 
@@ -46,7 +47,6 @@ export { resolvePreprocess, toModelInput, PREPROCESS_PRESETS, PREPROCESS_NAMES, 
 export type { Preprocess, PreprocessPreset, PreprocessOverrides } from './core/preprocess.js';
 // Types that exported signatures mention (for the API reference and for users' annotations).
 export type { KernelSet, KernelName } from './kernels/registry.js';
-export type { KernelFlavor, F32 } from './kernels/types.js';
 export type { ModelRequirement, MethodExtra } from './methods/types.js';
 export type { Arena, ArenaViews } from './runtime/memory.js';
 export type { Canvas2D } from './render/canvas.js';

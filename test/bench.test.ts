@@ -1,12 +1,15 @@
 // Smoke test of `npm run bench`: one small workload with a 0.1 s budget, then the JSON row shape and
 // the markdown table. No timing assertions: only that the harness measures, checks and reports.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { memcpyModuleBytes } from '../bench/memcpy.js';
+import { selectCases, validateCases, type Case, type Prepared } from '../bench/harness.js';
+import { main, runBench } from '../bench/run.js';
+import { allCases } from '../bench/workloads.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const tsx = join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs');
@@ -79,5 +82,85 @@ describe('bench harness', () => {
     u8.set([1, 2, 3, 4, 5], 100);
     x.copy(70000, 100, 5);
     expect(Array.from(u8.subarray(70000, 70005))).toEqual([1, 2, 3, 4, 5]);
+  });
+});
+
+describe('bench rows fail loudly', () => {
+  const ok = (workload: string, impl: Case['impl'] = 'js', extra: Partial<Prepared> = {}): Case => ({
+    workload, impl, bytes: 4, prepare: async () => ({ run: () => 1, ...extra }),
+  });
+  const quiet = { budgetS: 0.01, maxSamples: 5 };
+  const noLog = () => {};
+
+  it('the real row list is valid: no duplicates, known impls, every kernel family present', () => {
+    const rows = allCases().map((c) => `${c.workload} ${c.impl}`);
+    expect(new Set(rows).size).toBe(rows.length);
+    // The channel_wsum/7x7x2048 rows are defined once, so every one of them runs.
+    expect(rows.filter((r) => r.startsWith('channel_wsum/7x7x2048 ')).sort()).toEqual(
+      ['channel_wsum/7x7x2048 js', 'channel_wsum/7x7x2048 scalar', 'channel_wsum/7x7x2048 simd', 'channel_wsum/7x7x2048 tfjs-wasm-best'],
+    );
+    for (const impl of ['simd', 'scalar', 'js']) expect(rows).toContain(`colormap/1024x1024 ${impl}`);
+  });
+
+  it('a duplicate row, an unknown impl or a malformed workload name is an error', () => {
+    expect(() => validateCases([ok('relu/4'), ok('relu/4')])).toThrow(/duplicate row relu\/4 js/);
+    expect(() => validateCases([ok('relu/4', 'wasm' as Case['impl'])])).toThrow(/unknown impl wasm/);
+    expect(() => validateCases([ok('relu')])).toThrow(/workload name/);
+    expect(() => validateCases([ok('relu/4', 'simd'), ok('relu/4', 'js')])).not.toThrow();
+  });
+
+  it('--only that matches no row is an error, in the harness and in the command', async () => {
+    const cases = [ok('relu/4'), ok('relu/8')];
+    expect(selectCases(cases, /8/).map((c) => c.workload)).toEqual(['relu/8']);
+    expect(selectCases(cases).length).toBe(2);
+    expect(() => selectCases(cases, /^nothing$/)).toThrow(/no bench row matches/);
+    await expect(main(['--only', '^nothing$', '--budget', '0.01'], () => cases)).rejects.toThrow(/no bench row matches/);
+  });
+
+  it('a row whose preparation throws (a missing import), whose check or whose run throws fails the run', async () => {
+    const cases = [
+      ok('relu/1'),
+      { workload: 'relu/2', impl: 'js', bytes: 4, prepare: () => Promise.reject(new Error('Cannot find module ../src/gone.js')) } as Case,
+      ok('relu/3', 'js', { check: () => { throw new Error('wrong result'); } }),
+      ok('relu/4', 'js', { run: () => { throw new Error('kernel trapped'); } }),
+    ];
+    const { rows, failed } = await runBench(cases, quiet, noLog);
+    expect(rows.map((r) => r.workload)).toEqual(['relu/1']);
+    expect(failed).toEqual(['relu/2 js: Cannot find module ../src/gone.js', 'relu/3 js: wrong result', 'relu/4 js: kernel trapped']);
+    const err = console.error, log = console.log, write = process.stdout.write;
+    console.error = console.log = () => {};
+    process.stdout.write = (() => true) as typeof process.stdout.write;
+    try {
+      expect(await main(['--budget', '0.01', '--samples', '5'], () => cases)).toBe(1);
+      expect(await main(['--budget', '0.01', '--samples', '5', '--only', 'relu/1'], () => cases)).toBe(0);
+    } finally {
+      console.error = err;
+      console.log = log;
+      process.stdout.write = write;
+    }
+  });
+
+  it('a failing row makes `npm run bench` exit non-zero', () => {
+    // The real command on one real row that cannot fail, and --only matching nothing: exit 1, one message.
+    const r = (() => {
+      try {
+        execFileSync(process.execPath, [tsx, 'bench/run.ts', '--only', '^no such row$'], { cwd: root, encoding: 'utf8', stdio: 'pipe' });
+        return null;
+      } catch (e) {
+        return e as { status: number; stderr: string };
+      }
+    })();
+    expect(r?.status).toBe(1);
+    expect(r?.stderr).toMatch(/no bench row matches/);
+  });
+
+  it('bench/ has no dynamic-import fallbacks: every module is imported statically', () => {
+    for (const f of readdirSync(join(root, 'bench')).filter((f) => f.endsWith('.ts'))) {
+      const src = readFileSync(join(root, 'bench', f), 'utf8');
+      // bench/tf.ts loads tfjs lazily (camkit-only runs never pay for it); a failure there fails the row.
+      const dynamic = src.match(/\bimport\((?!'@tensorflow\/)/g) ?? [];
+      expect(dynamic, f).toEqual([]);
+      expect(src, f).not.toMatch(/has not landed/);
+    }
   });
 });

@@ -50,6 +50,8 @@ export interface ModelAdapter {
   layerOp(name: string): string | null;
   /** The names in the order the forward pass computes them (graph depth; a function's hook order). */
   order(names: readonly string[]): string[];
+  /** The tf.LayersModel behind a LayersModel adapter (methods that read layer weights: FullGrad). */
+  layersModel?(): LayersModel | undefined;
 }
 
 /** The hook a plain function calls at the points it wants to expose: `t = hook('block3', t)`. */
@@ -316,6 +318,10 @@ class LayersAdapter implements ModelAdapter {
 
   outputNames(): string[] {
     return (this.m as unknown as { outputNames?: string[] }).outputNames ?? this.m.outputs.map((o) => o.sourceLayer.name);
+  }
+
+  layersModel(): LayersModel {
+    return this.m as unknown as LayersModel;
   }
 
   outputName(): string {

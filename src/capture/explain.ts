@@ -5,8 +5,8 @@
 // rollout to ./rollout.ts. Token layers ([N, T, C]) are seen as [N, h, w, C] maps (./tokens.ts).
 import * as tf from '@tensorflow/tfjs-core';
 import { AbortError, InputError, ModelError, NameError, OptionError } from '../errors.js';
-import { computeCamSync, type CamOptions, type CamResult } from '../compute.js';
-import { fuseMaps, type FuseMode, type OutputMode } from '../core/post.js';
+import { computeCamSync, type CamArrays, type CamOptions, type CamResult } from '../compute.js';
+import { fuseMaps, resizeMapsSync, type FuseMode, type OutputMode } from '../core/post.js';
 import { guidedGradCamSync } from '../methods/guided.js';
 import { DEFAULT_METHOD, methodDescriptor } from '../methods/registry.js';
 import type { CamMethod, MethodDescriptor } from '../methods/types.js';
@@ -17,7 +17,12 @@ import { adapterOpts, withGuidedRelu } from './guided.js';
 import { makeScore, onProbabilities, resolveTargets, targetForRows, type Target } from './targets.js';
 import { ablationPlan, augSmooth, maskPlan, noisyGradientPlan, type PerturbationOptions, type PerturbationResult } from './perturbation.js';
 import { withTokens } from './tokens.js';
+import { finerTarget, type FinerOptions } from './target-library.js';
+import { firstOrderHvp, targetHessian } from './shapley.js';
+import { refineMaps } from '../methods/refinecam.js';
+import { fullGradMaps } from './fullgrad.js';
 import { findAttention, postMaps, rolloutMaps, rolloutParams, type RolloutOptions, type RolloutPlan } from './rollout.js';
+import { ATTRIBUTION_BATCH, attributionMaps, classRowScore, functionRowScore, type AttributionOptions, type AttributionPlan } from './attribution.js';
 
 /** A method's canonical name (see METHODS in camkit). */
 export type ExplainMethod = string;
@@ -27,7 +32,7 @@ export interface ExplainProgress {
   total: number;
 }
 
-export interface ExplainOptions extends Omit<CamOptions, 'output'>, AdapterOptions, RolloutOptions {
+export interface ExplainOptions extends Omit<CamOptions, 'output'>, AdapterOptions, RolloutOptions, AttributionOptions {
   /**
    * The map values: 'normalised' (default, the reference chain), 'raw' or 'signed' (computeCam's
    * `output`; here `output` names the model output explained).
@@ -65,6 +70,8 @@ export interface ExplainOptions extends Omit<CamOptions, 'output'>, AdapterOptio
    * 7 explanations instead of 1. CAM methods only.
    */
   augSmooth?: boolean;
+  /** Finer-CAM: alpha and the comparison positions of its target (finerTarget's options). */
+  finer?: FinerOptions;
 }
 
 export interface ExplainResult extends Omit<CamResult, 'method'> {
@@ -86,6 +93,13 @@ export interface ExplainResult extends Omit<CamResult, 'method'> {
   /** GuidedBackprop: the input gradient; GuidedGradCAM: guided × Grad-CAM. [n][H][W][C]. */
   guided?: Float32Array;
   guidedShape?: number[];
+  /** Gradient attributions: the per-channel values before the channel reduction, [n][H][W][C]. */
+  attribution?: Float32Array;
+  attributionShape?: number[];
+  /** Path attributions: per image Σ attribution − (F(x) − F(baseline)), captum's convergence delta. */
+  completeness?: Float32Array;
+  /** Path attributions: per image F(x) − F(baseline). */
+  scoreDifference?: Float32Array;
 }
 
 function checkAbort(signal: AbortSignal | undefined): void {
@@ -146,6 +160,12 @@ export async function explain(model: ExplainableModel | ModelAdapter, input: tf.
   if (Array.isArray(opts.target) && opts.target.length !== input.shape[0]) {
     throw new ModelError('E_TARGET', `${opts.target.length} target classes for a batch of ${input.shape[0]}.`);
   }
+  if (plan.via === 'finer') {
+    // The comparison target of the explained class(es): 'top1' (default), one index or one per sample.
+    const t = opts.target ?? 'top1';
+    if (!(t === 'top1' || typeof t === 'number' || Array.isArray(t))) throw new OptionError(`${method} explains a class: give a class index, one per sample or 'top1'.`);
+    opts = { ...opts, target: finerTarget(t as number | number[] | 'top1', opts.finer) };
+  }
   const fuse = opts.fuse ?? 'mean';
   if (fuse !== 'mean' && fuse !== 'max-tanh') throw new NameError('fuse mode', String(fuse), ['mean', 'max-tanh']);
   checkAbort(opts.signal);
@@ -166,7 +186,7 @@ export async function explain(model: ExplainableModel | ModelAdapter, input: tf.
   if (Number.isInteger(oh) && Number.isInteger(ow) && oh > 0 && ow > 0) rt.arena.check([Math.min(opts.batchSize ?? n, n) * oh * ow]);
 
   if (plan.via === 'none') throw new ModelError('E_MODEL', `explain() cannot compute ${method}: ${plan.reason}.`);
-  if (opts.augSmooth && (plan.via === 'input-gradient' || plan.via === 'guided-fusion' || plan.via === 'rollout')) {
+  if (opts.augSmooth && (plan.via === 'input-gradient' || plan.via === 'guided-fusion' || plan.via === 'rollout' || plan.via === 'input-attribution' || plan.via === 'input-masks')) {
     throw new OptionError(`augSmooth applies to class activation maps, not to ${method}.`);
   }
   const outSize = opts.size ?? opts.outputSize;
@@ -175,6 +195,8 @@ export async function explain(model: ExplainableModel | ModelAdapter, input: tf.
   }
   if (plan.via === 'input-gradient') return guidedOnly(ad, input, opts, method);
   if (plan.via === 'rollout') return rolloutExplain(desc, plan, bind, input, opts, cam, rt);
+  if (plan.via === 'bias-gradients') return fullGradExplain(ad, input, opts, cam, rt, method);
+  if (plan.via === 'input-attribution' || plan.via === 'input-masks') return attributionExplain(desc, plan, ad, bind, input, opts, cam, rt);
   const layers = opts.layers ? [...opts.layers] : [opts.layer ?? ad.defaultLayer(input)];
 
   const perLayer: Array<CamResult & Partial<PerturbationResult>> = [];
@@ -222,8 +244,8 @@ export async function explain(model: ExplainableModel | ModelAdapter, input: tf.
       }
     } else {
       // 'layer' methods run their own arithmetic; 'guided-fusion' runs its base CAM here and fuses below.
-      const camMethod = plan.via === 'guided-fusion' ? plan.base : (desc as CamMethod);
-      const r = await gradientCam(bind, input, layer, camMethod, plan.via === 'layer' && plan.capture === 'activations', opts, cam, rt, () => {
+      const camMethod = plan.via === 'guided-fusion' || plan.via === 'finer' || plan.via === 'refine' ? plan.base : (desc as CamMethod);
+      const r = await gradientCam(bind, input, layer, camMethod, plan.via === 'layer' && plan.capture === 'activations', opts, cam, rt, plan.via === 'second-order', () => {
         done++;
         opts.onProgress?.({ done, total });
       });
@@ -243,7 +265,10 @@ export async function explain(model: ExplainableModel | ModelAdapter, input: tf.
     layer: layers[0],
     layers,
   };
-  if (layers.length > 1) {
+  if (plan.via === 'refine') {
+    if (layers.length > 1) result.perLayer = perLayer;
+    result.map = refineMaps(perLayer.map((r) => r.map), n);
+  } else if (layers.length > 1) {
     result.perLayer = perLayer;
     result.map = fuseMaps(
       perLayer.map((r) => r.map),
@@ -311,6 +336,7 @@ async function gradientCam(
   opts: ExplainOptions,
   cam: CamOptions,
   rt: Runtime,
+  secondOrder: boolean,
   tick: () => void,
 ): Promise<{ result: CamResult; head: Awaited<ReturnType<typeof headFrom>> }> {
   const n = x.shape[0];
@@ -351,10 +377,16 @@ async function gradientCam(
       }
       const [a, g] = await Promise.all([readF32(cap.activations), activationsOnly ? null : readF32(cap.gradients)]);
       const sub = { ...opts, target };
-      heads.push(await headFrom(cap.output, sub, count));
+      const head = await headFrom(cap.output, sub, count);
+      heads.push(head);
       checkAbort(opts.signal);
       const shape = cap.activations.shape;
-      const inputs = { activations: { data: a, shape }, inputSize: [x.shape[1]!, x.shape[2]!] as [number, number] };
+      const inputs: CamArrays = { activations: { data: a, shape }, inputSize: [x.shape[1]!, x.shape[2]!] as [number, number] };
+      if (secondOrder) {
+        const K = head.outputShape[head.outputShape.length - 1];
+        const H = targetHessian(target, opts.scoreOn === 'probabilities', head.output, count, K, head.targets);
+        if (H) inputs.hvp = { data: await firstOrderHvp(ad, xs, layer, a, H, K), shape };
+      }
       if (method.cam.extension) await loadExtension(rt);
       parts.push(computeCamSync(rt, method, g ? { ...inputs, gradients: { data: g, shape } } : inputs, cam));
       tick();
@@ -500,6 +532,58 @@ async function rolloutExplain(
   };
 }
 
+/** Input attributions (gradient or forward-only): targets fixed on the clean output, maps at the input size. */
+async function attributionExplain(
+  desc: MethodDescriptor, plan: AttributionPlan, ad: ModelAdapter, bind: Binder, x: tf.Tensor, opts: ExplainOptions, cam: CamOptions, rt: Runtime,
+): Promise<ExplainResult> {
+  const [n, H, W, C] = x.shape as [number, number, number, number];
+  const out = ad.predict(x);
+  let head: Awaited<ReturnType<typeof headFrom>>;
+  let score;
+  try {
+    head = await headFrom(out, opts, n);
+    checkAbort(opts.signal);
+    if (typeof opts.target === 'function') {
+      const fn = opts.scoreOn === 'probabilities' ? onProbabilities(opts.target) : opts.target;
+      score = functionRowScore(fn.info?.fix ? await fn.info.fix(out) : fn);
+    } else {
+      if (out.rank < 2) throw new ModelError('E_MODEL', `Class targets need a [N, classes] output; this model's output is [${out.shape.join(', ')}]. Pass a score function.`);
+      score = classRowScore(head.targets, opts.scoreOn === 'probabilities');
+    }
+  } finally {
+    out.dispose();
+  }
+  const xData = Float32Array.from((await x.data()) as Float32Array);
+  checkAbort(opts.signal);
+  const run = await attributionMaps(desc, plan, x, xData, {
+    adapterFor: (i) => bind(i, 1),
+    shareable: !bind.perSample,
+    score,
+    batchSize: opts.batchSize ?? ATTRIBUTION_BATCH,
+    onProgress: opts.onProgress,
+    signal: opts.signal,
+  }, opts);
+  checkAbort(opts.signal);
+  const r = postMaps(rt, desc.name, run.lowres, n, H, W, cam, [H, W]);
+  const result: ExplainResult = {
+    ...r,
+    method: desc.name,
+    ...head,
+    classIndex: Int32Array.from(head.targets, (t) => (t.length ? t[0] : -1)),
+    layer: 'input',
+    layers: ['input'],
+  };
+  if (run.attribution) {
+    result.attribution = run.attribution;
+    result.attributionShape = [n, H, W, C];
+  }
+  if (run.completeness) {
+    result.completeness = run.completeness;
+    result.scoreDifference = run.scoreDifference;
+  }
+  return result;
+}
+
 async function guidedArrays(ad: ModelAdapter, x: tf.Tensor, opts: ExplainOptions) {
   const score = (out: tf.Tensor) => makeScore(opts.target, out.shape, { on: opts.scoreOn })(out);
   const { gradients, output } = withGuidedRelu(() => ad.inputGradient(x, score));
@@ -533,5 +617,37 @@ async function guidedOnly(ad: ModelAdapter, x: tf.Tensor, opts: ExplainOptions, 
     layers: ['input'],
     guided: gb.data,
     guidedShape: gb.shape,
+  };
+}
+
+/** FullGrad: input and bias-gradient maps at the input size (./fullgrad.ts), resized when `size` asks. */
+async function fullGradExplain(ad: ModelAdapter, x: tf.Tensor, opts: ExplainOptions, cam: CamOptions, rt: Runtime, method: ExplainMethod): Promise<ExplainResult> {
+  const score = (out: tf.Tensor) => makeScore(opts.target, out.shape, { on: opts.scoreOn })(out);
+  const [n, H, W] = x.shape as [number, number, number, number];
+  const r = await fullGradMaps(ad, x, score, rt, method);
+  let head;
+  try {
+    head = await headFrom(r.output, opts, n);
+  } finally {
+    r.output.dispose();
+  }
+  const [oh, ow] = cam.outputSize ?? [H, W];
+  const map = oh === H && ow === W ? r.map : resizeMapsSync(rt, r.map, n, H, W, oh, ow);
+  opts.onProgress?.({ done: 1, total: 1 });
+  return {
+    method,
+    n,
+    channels: 0,
+    weights: null,
+    lowres: r.map,
+    lowresShape: [H, W],
+    map,
+    width: ow,
+    height: oh,
+    kernels: rt.flavor,
+    ...head,
+    classIndex: Int32Array.from(head.targets, (t) => (t.length ? t[0] : -1)),
+    layer: 'input',
+    layers: r.layers,
   };
 }

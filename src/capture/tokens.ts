@@ -116,6 +116,10 @@ export class TokenAdapter implements ModelAdapter, TokenAware {
     this.kind = inner.kind;
   }
 
+  layersModel(): ReturnType<NonNullable<ModelAdapter['layersModel']>> | undefined {
+    return this.inner.layersModel?.();
+  }
+
   private key(x: tf.Tensor, layer: string): string {
     return `${layer}|${x.shape.join('x')}`;
   }

@@ -41,6 +41,8 @@ explain options:
                         may give class names, targetLayer, activation, preprocess, mean, std
   --layer NAME          layer/node to explain (default: classes.json targetLayer, else the last 4-D
                         feature map; see camkit layers)
+  --output NAME|I       the model output to explain: a name (camkit layers lists them) or an index
+                        (default: the only/first output); the automatic layer follows its path
   --method NAME|all     names or aliases, comma-separated, or all: every method this model supports
                         (the others are listed as skipped):
                         ${methodHelp()}
@@ -67,6 +69,7 @@ explain options:
 
 layers options:
   --model PATH  --json  --backend wasm|cpu  --size WxH (the dry-run input of a model without a fixed size)
+  --output NAME|I (the default layer marked is the one explain picks for that output)
 
 merge options:
   --out DIR (default: the first DIR)  --page-size N  --json (the entries on stdout)  --quiet

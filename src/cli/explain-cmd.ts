@@ -16,13 +16,13 @@ import { resizeMode } from './geometry.js';
 import { expandInputs, parseShard, selectShard, shown, type InputImage } from './inputs.js';
 import { defaultModelDir, INPUT_SCALES, type LoadedModel } from './io.js';
 import { processImage, warmUp, type JobConfig, type JobOutput, type JobSettings, type JobTask } from './job.js';
-import { loadModelArg, parseMethods, runnable, setBackend } from './options.js';
+import { loadModelArg, outputArg, parseMethods, runnable, setBackend } from './options.js';
 import { parseTargetSpec } from '../capture/target-spec.js';
 import { Progress } from './progress.js';
 import { commitImage, galleryItems, methodsToDo, readRecord, relTo, toEntries, writeResults, type ImageRecord } from './results.js';
 import type { WorkerReply } from './worker.js';
 
-export const EXPLAIN_OPTS = ['model', 'layer', 'method', 'target', 'backend', 'size', 'colormap', 'out', 'input-scale', 'preprocess', 'mean', 'std', 'resize', 'batch', 'workers', 'shard', 'page-size'];
+export const EXPLAIN_OPTS = ['model', 'output', 'layer', 'method', 'target', 'backend', 'size', 'colormap', 'out', 'input-scale', 'preprocess', 'mean', 'std', 'resize', 'batch', 'workers', 'shard', 'page-size'];
 export const EXPLAIN_FLAGS = ['json', 'help', 'quiet', 'recursive', 'force'];
 
 export function colormapArg(v: string | undefined): ColormapName {
@@ -160,6 +160,7 @@ export async function cmdExplain(argv: string[], usage: string): Promise<void> {
     // Parsed here to fail early; jobs (and worker threads) parse the same text again.
     const target = str(p, 'target') ?? 'top1';
     parseTargetSpec(target, loaded.classes);
+    const output = outputArg(p, loaded);
     const layer = str(p, 'layer') ?? loaded.targetLayer ?? null;
     checkLayer(loaded, layer);
 
@@ -178,6 +179,7 @@ export async function cmdExplain(argv: string[], usage: string): Promise<void> {
       model: modelPath ? resolve(modelPath) : 'camkit default',
       backend,
       layer,
+      output,
       target,
       preprocess,
       channels: loaded.channels,

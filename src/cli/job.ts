@@ -23,6 +23,8 @@ export interface JobSettings {
   model: string;
   backend: string;
   layer: string | null;
+  /** --output: the model output explained (name or index), null for the first. */
+  output: string | number | null;
   /** The --target text (parsed by parseTargetSpec in each thread: targets may be functions). */
   target: string;
   preprocess: Preprocess;
@@ -92,7 +94,7 @@ export async function warmUp(ctx: JobContext, cfg: JobConfig): Promise<void> {
   const [H, W] = loaded.inputSize;
   const x = tf.zeros([1, H, W, loaded.channels]);
   try {
-    await explain(loaded.model, x, { layer: cfg.settings.layer ?? undefined, target: parseTargetSpec(cfg.settings.target, cfg.classes) });
+    await explain(loaded.model, x, { layer: cfg.settings.layer ?? undefined, output: cfg.settings.output ?? undefined, target: parseTargetSpec(cfg.settings.target, cfg.classes) });
   } catch {
     /* reported by the first image */
   } finally {
@@ -125,7 +127,7 @@ export async function processImage(ctx: JobContext, cfg: JobConfig, task: JobTas
   try {
     for (const method of task.methods) {
       const t0 = performance.now();
-      const r = await explain(loaded.model, x, { method, layer: s.layer ?? undefined, target: parseTargetSpec(s.target, cfg.classes), batchSize: cfg.batch });
+      const r = await explain(loaded.model, x, { method, layer: s.layer ?? undefined, output: s.output ?? undefined, target: parseTargetSpec(s.target, cfg.classes), batchSize: cfg.batch });
       const ms = performance.now() - t0;
       if (r.width !== W || r.height !== H) throw new CamkitError('E_SHAPE', `explain returned a ${r.width}×${r.height} map for a ${W}×${H} input.`);
       const values = mapToImage(rt, r.map.subarray(0, W * H), fit, outW, outH);

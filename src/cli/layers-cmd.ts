@@ -5,9 +5,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { createAdapter } from '../capture/adapter.js';
 import { parseArgs, size, str } from './args.js';
-import { loadModelArg, setBackend } from './options.js';
+import { loadModelArg, outputArg, setBackend } from './options.js';
 
-export const LAYERS_OPTS = ['model', 'backend', 'size'];
+export const LAYERS_OPTS = ['model', 'output', 'backend', 'size'];
 export const LAYERS_FLAGS = ['json', 'help'];
 
 export interface LayerRow {
@@ -29,7 +29,7 @@ export async function cmdLayers(argv: string[], usage: string): Promise<void> {
   })();
   let rows: LayerRow[];
   try {
-    const a = createAdapter(loaded.model);
+    const a = createAdapter(loaded.model, { output: outputArg(p, loaded) ?? undefined });
     let dflt: string | null = loaded.targetLayer ?? null;
     if (dflt === null) {
       try {

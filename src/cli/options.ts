@@ -7,6 +7,7 @@ import type { ModelCapabilities } from '../methods/types.js';
 import type { Parsed } from './args.js';
 import { str, UsageError } from './args.js';
 import { defaultModelDir, loadModelFromDisk, type LoadedModel } from './io.js';
+import { createAdapter } from '../capture/adapter.js';
 
 /** `--method` value → canonical names: a comma-separated list of names or aliases, or 'all' (every registered method). */
 export function parseMethods(v: string | undefined, dflt: readonly string[] = [DEFAULT_METHOD.name]): string[] {
@@ -69,4 +70,16 @@ export function progress(label: string): (p: { done: number; total: number }) =>
     last = now;
     process.stderr.write(`${label}: ${done}/${total}\n`);
   };
+}
+
+/**
+ * --output NAME|I: the model output explain() differentiates (digits are an index). Checked against the
+ * model now, so an unknown name fails before any file is written, with the outputs listed.
+ */
+export function outputArg(p: Parsed, loaded: LoadedModel): string | number | null {
+  const text = str(p, 'output');
+  if (text === undefined) return null;
+  const output = /^\d+$/.test(text) ? Number(text) : text;
+  createAdapter(loaded.model, { output });
+  return output;
 }

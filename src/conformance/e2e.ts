@@ -11,6 +11,7 @@ import { deprocessImage, guidedGradCamSync } from '../methods/guided.js';
 import { createAdapter } from '../capture/adapter.js';
 import { ablationPlan, maskPlan } from '../capture/perturbation.js';
 import { guidedBackprop } from '../capture/guided.js';
+import { explain } from '../capture/explain.js';
 import { f32, inputSize, type GoldenArray, type GoldenCase, type GoldenFile } from './golden.js';
 import { absErr, relErr, type CheckLine } from './runner.js';
 import { CONFORMANCE_TOLERANCES } from './tolerances.js';
@@ -191,6 +192,16 @@ export async function* e2eChecks(file: GoldenFile, c: GoldenCase, opts: E2EOptio
           yield check(key, 'grayscale_cam', absErr(r.map, gref), E2E_TOLERANCES.grayscale_cam);
         } catch (e) {
           yield fail(key, 'scores', E2E_TOLERANCES.scores, e);
+        }
+      } else if (plan.via === 'second-order' || plan.via === 'finer' || plan.via === 'refine' || plan.via === 'bias-gradients') {
+        // Through explain() with the case's class, the layers the reference combined, the comparison target's alpha and positions.
+        const layers = Array.isArray(extra.target_layers) ? (extra.target_layers as string[]) : undefined;
+        const finer = plan.via === 'finer' ? { alpha: Number(extra.alpha ?? 1), comparisons: (extra.comparison_positions as number[] | undefined) ?? [1, 2, 3] } : undefined;
+        try {
+          const r = await explain(model, x, { method: m.name, ...(layers ? { layers } : { layer }), target: cls, finer, runtime: opts.runtime });
+          yield check(key, 'grayscale_cam', absErr(r.map, gref), ref.precision_sensitive ? 1e-3 : E2E_TOLERANCES.grayscale_cam);
+        } catch (e) {
+          yield fail(key, 'grayscale_cam', E2E_TOLERANCES.grayscale_cam, e);
         }
       } else {
         yield skip(key, '*', `no end-to-end check for ${m.name} yet`);

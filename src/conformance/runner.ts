@@ -5,12 +5,14 @@
 // End-to-end checks through a TF.js model live in ./e2e.ts, loaded only when a backend is asked for.
 import { CamkitError, NameError } from '../errors.js';
 import type { Runtime } from '../runtime/init.js';
-import { loadExtension } from '../runtime/extension.js';
+import { extensionKernels, loadExtension } from '../runtime/extension.js';
+import { postBuffers, postProcess, resolvePost } from '../core/post.js';
+import { refineMaps } from '../methods/refinecam.js';
 import { camSample, computeCamSync, type CamArrays, type CamResult } from '../compute.js';
 import { findMethod, isCamMethod, methodDescriptor, METHODS, METHOD_NAMES } from '../methods/registry.js';
-import type { MethodDescriptor } from '../methods/types.js';
+import type { CamMethod, MethodDescriptor } from '../methods/types.js';
 import { deprocessImage, guidedGradCamSync } from '../methods/guided.js';
-import { f32, inputSize, type GoldenCase, type GoldenFile, type GoldenMethodRef } from './golden.js';
+import { f32, inputSize, type GoldenArray, type GoldenCase, type GoldenFile, type GoldenMethodRef } from './golden.js';
 import { CONFORMANCE_TOLERANCES as TOL } from './tolerances.js';
 import { storedTargetChecks } from './targets.js';
 
@@ -164,12 +166,20 @@ function* caseChecks(g: GoldenFile, c: GoldenCase, rt: Runtime, wanted?: MethodD
       yield skip(c, label, '*', 'method not supported by camkit');
       continue;
     }
-    if (!isCamMethod(m)) {
-      yield skip(c, label, '*', `${m.name} is computed from a model only: run with --backend`);
-      continue;
-    }
     if (key === null) {
       yield skip(c, label, '*', 'no reference for this method in the case');
+      continue;
+    }
+    if (key !== null && m.explain.via === 'refine' && c.methods[key]) {
+      yield* refineChecks(g, c, rt, label, m.explain.base, c.methods[key]);
+      continue;
+    }
+    if (key !== null && m.explain.via === 'bias-gradients' && c.methods[key]) {
+      yield* fullGradChecks(g, c, rt, label, c.methods[key]);
+      continue;
+    }
+    if (!isCamMethod(m)) {
+      yield skip(c, label, '*', `${m.name} is computed from a model only: run with --backend`);
       continue;
     }
     const ref = c.methods[key];
@@ -180,6 +190,12 @@ function* caseChecks(g: GoldenFile, c: GoldenCase, rt: Runtime, wanted?: MethodD
     const arrays: CamArrays = { activations: { data: A, shape: c.activations.shape }, inputSize: refSize(ref) ?? size };
     if (G) arrays.gradients = { data: G, shape: c.gradients!.shape };
     const extra = (ref.extra && !Array.isArray(ref.extra) ? ref.extra : {}) as Record<string, unknown>;
+    // Inputs a method's reference stores itself: the gradients of its own target (extra.gradients),
+    // the second-order term (extra.hvp; null: zero).
+    const own = stored(extra.gradients, c.activations.shape);
+    if (own) arrays.gradients = { data: own, shape: c.activations.shape };
+    const hvp = stored(extra.hvp, c.activations.shape);
+    if (hvp) arrays.hvp = { data: hvp, shape: c.activations.shape };
     // The schema's stored inputs for each need: masked scores (extra.scores) or ablated scores
     // (extra.ablated_scores with extra.original_score), the model's dense kernel for CAM.
     const needs = new Set(m.needs);
@@ -225,6 +241,89 @@ function* caseChecks(g: GoldenFile, c: GoldenCase, rt: Runtime, wanted?: MethodD
     if (r.n > 1) r = { ...r, n: 1, ...camSample(r, 0) };
     yield* compare(c, label, m, ref, r, extra);
   }
+}
+
+/** A stored NHWC array of this shape, or null. */
+function stored(x: unknown, shape: readonly number[]): Float32Array | null {
+  const a = x as GoldenArray | null | undefined;
+  if (!a || !Array.isArray(a.values) || !Array.isArray(a.shape) || a.shape.join() !== shape.join()) return null;
+  return f32(a);
+}
+
+/** One map [n = 1] through the reference chain (ReLU, normalise, resize, normalise) to `size`. */
+function postChain(rt: Runtime, low: Float32Array, h: number, w: number, size: [number, number]): Float32Array {
+  const post = resolvePost(h, w, {}, size);
+  const { f: [src, work, out, tmp] } = rt.arena.take([h * w, ...postBuffers(1, h, w, post)]);
+  src.set(low);
+  postProcess(rt, src, work, out, tmp, 1, h, w, post);
+  return Float32Array.from(out);
+}
+
+/**
+ * RefineCAM from stored data: the base method at the case's layer (weights, cam_lowres against the
+ * per-layer entry of that layer), and the product of the stored per-layer maps through the chain.
+ */
+function* refineChecks(g: GoldenFile, c: GoldenCase, rt: Runtime, label: string, base: CamMethod, ref: GoldenMethodRef): Generator<CheckLine> {
+  const extra = (ref.extra && !Array.isArray(ref.extra) ? ref.extra : {}) as { per_layer?: { layer: string; weights?: number[]; cam_lowres?: GoldenArray }[] };
+  const per = extra.per_layer;
+  const size = refSize(ref) ?? inputSize(g, c);
+  if (!Array.isArray(per) || !per.length || !size || !ref.grayscale_cam) {
+    yield skip(c, label, '*', 'no stored extra.per_layer maps');
+    return;
+  }
+  const mine = per.find((p) => p.layer === c.target_layer);
+  if (mine && c.gradients) {
+    const r = computeCamSync(rt, base, { activations: { data: f32(c.activations)!, shape: c.activations.shape }, gradients: { data: f32(c.gradients)!, shape: c.gradients.shape }, inputSize: size });
+    if (mine.weights) yield check(c, label, `${mine.layer}.weights`, r.weights ? relErr(r.weights, mine.weights) : Infinity, TOL.weights);
+    if (mine.cam_lowres) yield check(c, label, `${mine.layer}.cam_lowres`, relErr(r.lowres, f32(mine.cam_lowres)!), TOL.cam_lowres);
+  }
+  const maps = per.map((p) => postChain(rt, f32(p.cam_lowres!)!, p.cam_lowres!.shape![0], p.cam_lowres!.shape![1], size));
+  yield check(c, label, 'grayscale_cam', absErr(refineMaps(maps, 1), f32(ref.grayscale_cam)!), TOL.grayscale_cam);
+}
+
+/**
+ * FullGrad from stored data (cases with detail_stored): the input map from the stored input gradient
+ * and pixels, each layer's map from its stored bias gradient and bias, and the final map.
+ */
+function* fullGradChecks(g: GoldenFile, c: GoldenCase, rt: Runtime, label: string, ref: GoldenMethodRef): Generator<CheckLine> {
+  type L = { layer: string; bias: number[]; bias_gradient?: GoldenArray | null; map?: GoldenArray | null };
+  const e = (ref.extra && !Array.isArray(ref.extra) ? ref.extra : {}) as { input_gradient?: GoldenArray | null; input_map?: GoldenArray | null; layers?: L[]; same_as_case?: string };
+  const px = (g.images as Record<string, { pixels?: GoldenArray }> | undefined)?.[String(c.image ?? '')]?.pixels;
+  if (!e.input_gradient || !Array.isArray(e.layers) || !px?.shape || !ref.grayscale_cam) {
+    yield skip(c, label, '*', 'intermediates not stored for this case: its map is checked end to end (--backend)');
+    return;
+  }
+  const k = extensionKernels(rt);
+  const [, H, W, C] = px.shape;
+  const HW = H * W;
+  const total = new Float32Array(HW);
+  {
+    const { f: [gv, sv, tmp, m] } = rt.arena.take([HW * C, HW * C, 2 * C, HW]);
+    gv.set(f32(e.input_gradient)!);
+    sv.set(f32(px)!);
+    k.fullgrad_map(m, gv, sv, tmp, 1, HW, C, 1);
+    if (e.input_map) yield check(c, label, 'input_map', relErr(m, f32(e.input_map)!), TOL.cam_lowres);
+    total.set(m);
+  }
+  for (const l of e.layers) {
+    const s = l.bias_gradient?.shape;
+    if (!l.bias_gradient || !s) {
+      yield skip(c, label, `${l.layer}.map`, 'no stored bias gradient');
+      return;
+    }
+    const [, h, w, ch] = s;
+    const { f: [gv, bv, tmp, m, rtmp, up] } = rt.arena.take([h * w * ch, ch, 2 * ch, h * w, h * W, HW]);
+    gv.set(f32(l.bias_gradient)!);
+    bv.set(l.bias);
+    k.fullgrad_map(m, gv, bv, tmp, 1, h * w, ch, 0);
+    rt.kernels.resize_bilinear(up, m, rtmp, 1, h, w, H, W, 0);
+    if (l.map) yield check(c, label, `${l.layer}.map`, relErr(up, f32(l.map)!), TOL.cam_lowres);
+    for (let i = 0; i < HW; i++) total[i] += up[i];
+  }
+  const { f: [t] } = rt.arena.take([HW]);
+  t.set(total);
+  rt.kernels.minmax_normalize(t, 1, HW, 1e-7);
+  yield check(c, label, 'grayscale_cam', absErr(t, f32(ref.grayscale_cam)!), TOL.grayscale_cam);
 }
 
 function refSize(ref: GoldenMethodRef): [number, number] | undefined {

@@ -1,4 +1,5 @@
-// Every kernel, imported explicitly. The runtime, the tests and the benchmarks iterate this list.
+// Every core kernel, imported explicitly. The runtime, the tests and the benchmarks iterate this list;
+// the second-wave methods' kernels are in extension-registry.ts (a chunk loaded on demand).
 import type { KernelDescriptor, KernelFlavor, WasmExports } from './types.js';
 import { pool_mean_kernel } from './pool_mean.js';
 import { channel_wsum_kernel } from './channel_wsum.js';
@@ -16,10 +17,6 @@ import { scorecam_masks_kernel } from './scorecam_masks.js';
 import { colormap_kernel } from './colormap.js';
 import { overlay_kernel } from './overlay.js';
 import { first_nonfinite_kernel } from './first_nonfinite.js';
-import { fem_weights_kernel } from './fem_weights.js';
-import { fullgrad_map_kernel } from './fullgrad_map.js';
-import { kpca_sigmoid_kernel } from './kpca_sigmoid.js';
-import { nmf_mu_kernel } from './nmf_mu.js';
 
 export const kernelDescriptors = {
   pool_mean: pool_mean_kernel,
@@ -38,10 +35,6 @@ export const kernelDescriptors = {
   colormap: colormap_kernel,
   overlay: overlay_kernel,
   first_nonfinite: first_nonfinite_kernel,
-  fem_weights: fem_weights_kernel,
-  fullgrad_map: fullgrad_map_kernel,
-  kpca_sigmoid: kpca_sigmoid_kernel,
-  nmf_mu: nmf_mu_kernel,
 } as const;
 
 type Descriptors = typeof kernelDescriptors;
@@ -50,9 +43,12 @@ export type KernelSet = { readonly [K in KernelName]: Descriptors[K]['js'] } & {
 
 /** The kernels of one flavor: wasm-bound when `exports` is given, the TypeScript twins otherwise. */
 export function buildKernelSet(flavor: KernelFlavor, exports?: WasmExports): KernelSet {
+  return bindKernels(kernelDescriptors, flavor, exports) as KernelSet;
+}
+
+/** Binds each descriptor to `exports` (or takes its twin) under its name, with the flavor. */
+export function bindKernels(descriptors: object, flavor: KernelFlavor, exports?: WasmExports): Record<string, unknown> {
   const set: Record<string, unknown> = { flavor };
-  for (const [name, d] of Object.entries(kernelDescriptors) as [string, KernelDescriptor<never>][]) {
-    set[name] = exports ? d.wasm(exports) : d.js;
-  }
-  return set as KernelSet;
+  for (const [name, d] of Object.entries(descriptors) as [string, KernelDescriptor<() => void>][]) set[name] = exports ? d.wasm(exports) : d.js;
+  return set;
 }

@@ -4,14 +4,14 @@
 // Wasm wrappers require every array to be a view into the runtime's wasm memory (the arena hands
 // those out), and pass `byteOffset` as the pointer.
 
+import type { WasmAbi } from './abi.js';
+
 export type F32 = Float32Array;
 export type U8 = Uint8Array | Uint8ClampedArray;
 export type KernelFlavor = 'simd' | 'scalar' | 'js';
 
-/** The raw exports of a camkit wasm module: every kernel takes byte pointers and counts. */
-export type WasmExports = Record<string, (...args: number[]) => number | void> & {
-  heap_base(): number;
-};
+/** The raw exports of a camkit wasm module, typed from assembly/ (src/kernels/abi.ts is generated). */
+export type WasmExports = WasmAbi;
 
 export interface KernelDescriptor<F extends (...args: never[]) => unknown> {
   readonly name: string;

@@ -22,6 +22,19 @@ import { GuidedBackprop } from './guidedbackprop.js';
 import { GuidedGradCAM } from './guidedgradcam.js';
 import { AttentionRollout } from './attentionrollout.js';
 import { GradientWeightedRollout } from './gradientrollout.js';
+import { FEM } from './fem.js';
+import { KPCA_CAM } from './kpcacam.js';
+import { SegEigenCAM } from './segeigencam.js';
+import { RandomCAM } from './randomcam.js';
+import { ShapleyCAM } from './shapleycam.js';
+import { FinerCAM } from './finercam.js';
+import { RefineCAM } from './refinecam.js';
+import { FullGrad } from './fullgrad.js';
+import { Saliency } from './saliency.js';
+import { SmoothGrad } from './smoothgrad.js';
+import { IntegratedGradients } from './integratedgradients.js';
+import { Occlusion } from './occlusion.js';
+import { RISE } from './rise.js';
 
 /** Every method, in the order lists and tables show them. */
 export const METHODS: readonly MethodDescriptor[] = [
@@ -44,6 +57,19 @@ export const METHODS: readonly MethodDescriptor[] = [
   GuidedGradCAM,
   AttentionRollout,
   GradientWeightedRollout,
+  FEM,
+  KPCA_CAM,
+  SegEigenCAM,
+  RandomCAM,
+  ShapleyCAM,
+  FinerCAM,
+  RefineCAM,
+  FullGrad,
+  Saliency,
+  SmoothGrad,
+  IntegratedGradients,
+  Occlusion,
+  RISE,
 ];
 
 /** What explain(), the widget and the CLI use when no method is given. */

@@ -47,6 +47,10 @@ export interface MethodParams {
   /** Eigen methods: power iteration limits. */
   eigenMaxIter: number;
   eigenTol: number;
+  /** RandomCAM: the seed of its weights. */
+  seed?: number;
+  /** ShapleyCAM: H·A, the target's Hessian at the layer times the activations (null: zero). */
+  hvp?: Float32Array | null;
 }
 
 /** A method's canonical name (pytorch-grad-cam's class name where it has one). */
@@ -100,6 +104,32 @@ export type ExplainPlan =
    * row-normalised, multiplied through the blocks. 'gradient' (Chefer et al.): R += mean_h((∇A ⊙ A)⁺)·R.
    */
   | { readonly via: 'rollout'; readonly weighting: 'attention' | 'gradient'; readonly headFusion: HeadFusion; readonly discardRatio: number }
+  /**
+   * Shapley-CAM: capture as 'layer' with gradients, plus hvp = H·A, the target's Hessian at the layer
+   * times the activations, by the first-order recipe (exact when the output is piecewise linear in the layer).
+   */
+  | { readonly via: 'second-order' }
+  /** Finer-CAM: `base` with the comparison target (finerTarget) of the explained class. */
+  | { readonly via: 'finer'; readonly base: CamMethod }
+  /** RefineCAM: `base`'s final map at every layer, multiplied, then min-max normalised (no resize). */
+  | { readonly via: 'refine'; readonly base: CamMethod }
+  /** FullGrad: |∂T/∂x ⊙ x| plus |b ⊙ ∂T/∂z| of every biased conv / BatchNorm layer (pre-activation z). */
+  | { readonly via: 'bias-gradients' }
+  /**
+   * A map over the input pixels from input gradients of the target score: at the input itself
+   * (`sampling: 'none'`), over `samples` noisy copies (N(0, σ), σ = noiseLevel·(max − min) of the
+   * image), or along the straight path from a constant baseline to the input at `samples`
+   * Gauss–Legendre nodes ('path', times input − baseline). 'abs-max': |g| (or its smoothing) max
+   * over channels; 'sum': the per-channel attributions summed over channels.
+   */
+  | { readonly via: 'input-attribution'; readonly sampling: 'none' | 'noise' | 'path'; readonly samples: number; readonly noiseLevel?: number; readonly reduce: 'abs-max' | 'sum' }
+  /**
+   * Gradient-free, forward passes only: the target score's drop with a `window`² patch of the input
+   * set to a baseline, slid by `stride` ('sliding'), or the score-weighted mean of `samples` random
+   * smooth masks made from a `cells`² grid of cells kept with probability `keep` ('random').
+   */
+  | { readonly via: 'input-masks'; readonly masks: 'sliding'; readonly window: number; readonly stride: number }
+  | { readonly via: 'input-masks'; readonly masks: 'random'; readonly samples: number; readonly cells: number; readonly keep: number }
   /** explain() cannot compute it; `reason` says what to do instead. */
   | { readonly via: 'none'; readonly reason: string };
 

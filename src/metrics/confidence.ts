@@ -66,3 +66,36 @@ export async function confidenceChange(model: MetricModel, images: tf.Tensor, ma
   }
   return { averageDrop: mean(drop), increaseInConfidence: mean(increase), original: base.score, masked: masked.score, drop, increase, targets: base.target };
 }
+
+export interface ConfidenceChangeResult {
+  /** Mean over images of score(image × map) − score(image). */
+  mean: number;
+  /** Per image: score(image × map) − score(image) (pytorch-grad-cam's CamMultImageConfidenceChange). */
+  change: Float32Array;
+  /** Per image: max(−change, 0) (DropInConfidence) and change > 0 (IncreaseInConfidence). */
+  dropInConfidence: Float32Array;
+  increaseInConfidence: Uint8Array;
+  original: Float32Array;
+  masked: Float32Array;
+  targets: Int32Array;
+}
+
+/**
+ * pytorch-grad-cam's CamMultImageConfidenceChange: each image multiplied by its map (broadcast over
+ * channels, at the image size), fed back; the signed change of the target score, per image.
+ * Scores as the other metrics (`scores`, default softmax probabilities; 'logits' for the raw output,
+ * pytorch-grad-cam's ClassifierOutputTarget).
+ */
+export async function camMultImageConfidenceChange(model: MetricModel, images: tf.Tensor, maps: MapsInput, opts: ConfidenceOptions = {}): Promise<ConfidenceChangeResult> {
+  const r = await confidenceChange(model, images, maps, { ...opts, variant: 'pytorch-grad-cam' });
+  const change = Float32Array.from(r.masked, (o, i) => o - r.original[i]);
+  return {
+    mean: mean(change),
+    change,
+    dropInConfidence: Float32Array.from(change, (d) => Math.max(-d, 0)),
+    increaseInConfidence: Uint8Array.from(change, (d) => (d > 0 ? 1 : 0)),
+    original: r.original,
+    masked: r.masked,
+    targets: r.targets,
+  };
+}

@@ -8,10 +8,20 @@ import { OptionError } from '../errors.js';
 import { gauss, rng } from '../core/random.js';
 import { Scorer, checkImages, checkTargets, mapsAt, mean, type MapsInput, type MetricModel, type ScoreOptions } from './common.js';
 
+/** A ROAD threshold: a percentile of the map (0–100), or 'auto' for Otsu's threshold on the map as 8-bit values (as cv2.THRESH_OTSU). */
+export type RoadPercentile = number | 'auto';
+
 export interface RoadOptions extends ScoreOptions {
   targets?: readonly number[];
-  /** Default [10, 20, …, 90]. */
-  percentiles?: readonly number[];
+  /** Default [10, 20, …, 90]; 'auto' entries use Otsu's threshold (see `otsu`). */
+  percentiles?: readonly RoadPercentile[];
+  /**
+   * With 'auto': which side of Otsu's threshold is removed. 'camkit' (default): the pixels above it
+   * (most relevant first removes the most relevant, as the percentile thresholds do).
+   * 'pytorch-grad-cam': as its code does, which keeps the pixels above the threshold (cv2's
+   * THRESH_BINARY marks them, and the imputer keeps marked pixels), so the two orders swap.
+   */
+  otsu?: 'camkit' | 'pytorch-grad-cam';
   /** Imputation noise std. Default 0.01. */
   noise?: number;
   /** Seed of the noise. Default 0. */
@@ -28,8 +38,63 @@ export interface RoadResult {
   /** Mean over images, per percentile. */
   morfByPercentile: Float32Array;
   lerfByPercentile: Float32Array;
-  percentiles: number[];
+  /** Per image, averaged over the percentiles: MoRF, LeRF and (LeRF − MoRF)/2. */
+  morfPerImage: Float32Array;
+  lerfPerImage: Float32Array;
+  combinedPerImage: Float32Array;
+  percentiles: RoadPercentile[];
   targets: Int32Array;
+}
+
+/**
+ * Otsu's threshold of 8-bit values, as OpenCV's getThreshVal_Otsu_8u: the first level t that
+ * maximises the between-class variance of {≤ t} and {> t} (0 when every value is the same).
+ */
+export function otsuThreshold(u: ArrayLike<number>): number {
+  const h = new Float64Array(256);
+  for (let i = 0; i < u.length; i++) h[u[i]]++;
+  const scale = 1 / u.length;
+  let mu = 0;
+  for (let i = 0; i < 256; i++) mu += i * h[i] * scale;
+  let mu1 = 0, q1 = 0, maxSigma = 0, maxVal = 0;
+  const eps = 1.1920929e-7; // FLT_EPSILON
+  for (let i = 0; i < 256; i++) {
+    const p = h[i] * scale;
+    mu1 *= q1;
+    q1 += p;
+    const q2 = 1 - q1;
+    if (Math.min(q1, q2) < eps || Math.max(q1, q2) > 1 - eps) continue;
+    mu1 = (mu1 + i * p) / q1;
+    const mu2 = (mu - q1 * mu1) / q2;
+    const sigma = q1 * q2 * (mu1 - mu2) * (mu1 - mu2);
+    if (sigma > maxSigma) {
+      maxSigma = sigma;
+      maxVal = i;
+    }
+  }
+  return maxVal;
+}
+
+/** A map in [0, 1] as numpy's uint8(map·255) in float32 (truncation; clamped to 0…255). */
+export function toUint8(v: ArrayLike<number>): Uint8Array {
+  return Uint8Array.from({ length: v.length }, (_, i) => Math.min(255, Math.max(0, Math.trunc(Math.fround(v[i] * 255)))));
+}
+
+/**
+ * The pixels kept (1) for one ROAD threshold on `v` (the map for MoRF, 1 − map for LeRF): below the
+ * percentile; or, for 'auto', at or below Otsu's threshold ('camkit') or above it ('pytorch-grad-cam').
+ */
+export function roadKeep(v: ArrayLike<number>, p: RoadPercentile, otsu: 'camkit' | 'pytorch-grad-cam' = 'camkit'): Uint8Array {
+  const keep = new Uint8Array(v.length);
+  if (p === 'auto') {
+    const u = toUint8(v);
+    const t = otsuThreshold(u);
+    for (let i = 0; i < v.length; i++) keep[i] = (otsu === 'camkit' ? u[i] <= t : u[i] > t) ? 1 : 0;
+    return keep;
+  }
+  const t = percentile(v, p);
+  for (let i = 0; i < v.length; i++) keep[i] = v[i] < t ? 1 : 0;
+  return keep;
 }
 
 const NEIGHBOURS: ReadonlyArray<readonly [number, number, number]> = [
@@ -141,7 +206,9 @@ export async function road(model: MetricModel, images: tf.Tensor, maps: MapsInpu
   const [n, H, W, C] = checkImages(images);
   checkTargets(opts.targets, n);
   const pcts = [...(opts.percentiles ?? [10, 20, 30, 40, 50, 60, 70, 80, 90])];
-  if (!pcts.length || pcts.some((p) => !(p >= 0 && p <= 100))) throw new OptionError('percentiles must be numbers in [0, 100].');
+  if (!pcts.length || pcts.some((p) => p !== 'auto' && !(typeof p === 'number' && p >= 0 && p <= 100))) throw new OptionError("percentiles must be numbers in [0, 100] or 'auto'.");
+  const otsu = opts.otsu ?? 'camkit';
+  if (otsu !== 'camkit' && otsu !== 'pytorch-grad-cam') throw new OptionError(`otsu must be 'camkit' or 'pytorch-grad-cam', got ${String(otsu)}.`);
   const noise = opts.noise ?? 0.01;
   if (!(noise >= 0)) throw new OptionError(`noise must be ≥ 0, got ${noise}.`);
   const scorer = new Scorer(model, opts);
@@ -153,26 +220,19 @@ export async function road(model: MetricModel, images: tf.Tensor, maps: MapsInpu
   // jobs: (image, order 0 = MoRF / 1 = LeRF, percentile index); imputed lazily per batch
   const jobs: Array<[number, number, number]> = [];
   for (let i = 0; i < n; i++) for (let o = 0; o < 2; o++) for (let j = 0; j < pcts.length; j++) jobs.push([i, o, j]);
-  const thresholds = new Float64Array(n * 2 * pcts.length);
-  for (let i = 0; i < n; i++) {
+  // kept = value below the threshold, on the map (MoRF) or on 1 − map (LeRF)
+  const views = (i: number, o: number) => {
     const v = m.subarray(i * P, (i + 1) * P);
-    const inv = Float32Array.from(v, (a) => 1 - a);
-    pcts.forEach((p, j) => {
-      thresholds[(i * 2 + 0) * pcts.length + j] = percentile(v, p);
-      thresholds[(i * 2 + 1) * pcts.length + j] = percentile(inv, p);
-    });
-  }
+    return o === 0 ? v : Float32Array.from(v, (a) => 1 - a);
+  };
   const res = await scorer.score(
     jobs.length,
     [H, W, C],
     (s, k) => {
       const out = new Float32Array(k * per);
-      const keep = new Uint8Array(P);
       for (let q = 0; q < k; q++) {
         const [i, o, j] = jobs[s + q];
-        const t = thresholds[(i * 2 + o) * pcts.length + j];
-        // kept = value below the percentile (MoRF on the map, LeRF on 1 − map)
-        for (let p = 0; p < P; p++) keep[p] = (o === 0 ? m[i * P + p] : 1 - m[i * P + p]) < t ? 1 : 0;
+        const keep = roadKeep(views(i, o), pcts[j], otsu);
         const img = px.slice(i * per, (i + 1) * per);
         imputeLinear(img, keep, H, W, C, noise, rand);
         out.set(img, q * per);
@@ -182,10 +242,16 @@ export async function road(model: MetricModel, images: tf.Tensor, maps: MapsInpu
     jobs.map(([i]) => orig.target[i]),
   );
   const morfBy = new Float32Array(pcts.length), lerfBy = new Float32Array(pcts.length);
+  const morfI = new Float32Array(n), lerfI = new Float32Array(n);
   jobs.forEach(([i, o, j], q) => {
     const diff = res.score[q] - orig.score[i];
     (o === 0 ? morfBy : lerfBy)[j] += diff / n;
+    (o === 0 ? morfI : lerfI)[i] += diff / pcts.length;
   });
   const morf = mean(morfBy), lerf = mean(lerfBy);
-  return { morf, lerf, combined: (lerf - morf) / 2, morfByPercentile: morfBy, lerfByPercentile: lerfBy, percentiles: pcts, targets: orig.target };
+  return {
+    morf, lerf, combined: (lerf - morf) / 2, morfByPercentile: morfBy, lerfByPercentile: lerfBy,
+    morfPerImage: morfI, lerfPerImage: lerfI, combinedPerImage: Float32Array.from(morfI, (v, i) => (lerfI[i] - v) / 2),
+    percentiles: pcts, targets: orig.target,
+  };
 }

@@ -34,7 +34,6 @@ export interface InitInfo {
 }
 
 const WASM32_MAX_PAGES = 65536;
-const modules = new Map<'simd' | 'scalar', Promise<WebAssembly.Module>>();
 let current: Runtime | null = null;
 let currentInfo: InitInfo | null = null;
 let pending: Promise<InitInfo> | null = null;
@@ -57,27 +56,34 @@ async function inflate(bytes: Uint8Array<ArrayBuffer>): Promise<Uint8Array<Array
   return new Uint8Array(await new Response(stream).arrayBuffer());
 }
 
-/** Both modules come out of one deflate stream (scalar, then SIMD); inflated once, on first use. */
-let unpacked: Promise<Uint8Array<ArrayBuffer>> | null = null;
-function unpack(): Promise<Uint8Array<ArrayBuffer>> {
-  unpacked ??= inflate(decode(WASM_PACKED)).then((b) => {
-    if (b.length !== WASM_SCALAR_BYTES + WASM_SIMD_BYTES) throw new Error(`the inlined wasm unpacked to ${b.length} bytes, not ${WASM_SCALAR_BYTES + WASM_SIMD_BYTES}`);
-    return b;
-  });
-  unpacked.catch(() => (unpacked = null));
-  return unpacked;
+/**
+ * The compiled modules of one inlined pair (scalar, then SIMD, in one deflate stream), inflated once on
+ * first use and compiled once per flavor. A failure (CSP, no SIMD) is not cached, so a later call can
+ * try again. The core kernels use one; the extension kernels (runtime/extension.ts) another.
+ */
+export function moduleCompiler(packed: string, scalarBytes: number, simdBytes: number): (flavor: 'simd' | 'scalar') => Promise<WebAssembly.Module> {
+  const modules = new Map<'simd' | 'scalar', Promise<WebAssembly.Module>>();
+    let unpacked: Promise<Uint8Array<ArrayBuffer>> | null = null;
+  const unpack = (): Promise<Uint8Array<ArrayBuffer>> => {
+    unpacked ??= inflate(decode(packed)).then((b) => {
+      if (b.length !== scalarBytes + simdBytes) throw new Error(`the inlined wasm unpacked to ${b.length} bytes, not ${scalarBytes + simdBytes}`);
+      return b;
+    });
+    unpacked.catch(() => (unpacked = null));
+    return unpacked;
+  };
+  return (flavor) => {
+    let m = modules.get(flavor);
+    if (!m) {
+      m = unpack().then((b) => WebAssembly.compile(flavor === 'simd' ? b.subarray(scalarBytes) : b.subarray(0, scalarBytes)));
+      m.catch(() => modules.delete(flavor));
+      modules.set(flavor, m);
+    }
+    return m;
+  };
 }
 
-function compile(flavor: 'simd' | 'scalar'): Promise<WebAssembly.Module> {
-  let m = modules.get(flavor);
-  if (!m) {
-    m = unpack().then((b) => WebAssembly.compile(flavor === 'simd' ? b.subarray(WASM_SCALAR_BYTES) : b.subarray(0, WASM_SCALAR_BYTES)));
-    // A failure (CSP, no SIMD) is not cached, so a later init can try again.
-    m.catch(() => modules.delete(flavor));
-    modules.set(flavor, m);
-  }
-  return m;
-}
+const compile = moduleCompiler(WASM_PACKED, WASM_SCALAR_BYTES, WASM_SIMD_BYTES);
 
 async function instantiate(flavor: 'simd' | 'scalar', maxBytes: number): Promise<Runtime> {
   if (typeof WebAssembly === 'undefined') throw new Error('WebAssembly is not available in this environment');

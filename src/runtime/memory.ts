@@ -17,7 +17,8 @@ export interface ArenaViews {
 
 export class Arena {
   readonly maxBytes: number;
-  private readonly memory: WebAssembly.Memory | null;
+  /** The wasm memory every module of this runtime imports (core and extension kernels); null for the twins. */
+  readonly memory: WebAssembly.Memory | null;
   private readonly base: number;
   private jsBuffer: ArrayBuffer | null = null;
 

@@ -5,7 +5,7 @@ import { CamkitError } from '../errors.js';
 import { init } from '../runtime/init.js';
 import { COLORMAPS, type ColormapName } from '../render/colormaps.js';
 import { renderHeatmap, renderOverlay, type RGBAOutput } from '../render/overlay.js';
-import { drawToCanvas, imageToRGBA } from '../render/canvas.js';
+import { drawToCanvas, imageToRGBA, toImageData } from '../render/canvas.js';
 import { legend as legendPixels } from '../render/legend.js';
 import { loadMap, parseMapJson } from '../render/mapfile.js';
 import type { CamMap, RGBAImage } from '../render/types.js';
@@ -40,20 +40,49 @@ declare global {
   }
 }
 
-const ATTRS = ['src', 'alt', 'map', 'colormap', 'opacity', 'legend', 'loading', 'model', 'layer', 'method', 'target', 'gamma', 'overlay-style', 'map-width', 'map-height'] as const;
+const ATTRS = ['src', 'alt', 'map', 'colormap', 'opacity', 'legend', 'loading', 'model', 'layer', 'method', 'target', 'gamma', 'overlay-style', 'map-width', 'map-height', 'width', 'height', 'fit', 'controls'] as const;
+
+/** How the picture fills the element's box when both sizes are set (as CSS object-fit). */
+export type CamHeatmapFit = 'contain' | 'cover' | 'fill';
+const FITS: readonly CamHeatmapFit[] = ['contain', 'cover', 'fill'];
+/** The canvas backing store follows devicePixelRatio up to this ratio … */
+export const MAX_DPR = 3;
+/** … and up to this many pixels (16 MB of RGBA: iOS caps the total canvas memory of a page). */
+export const MAX_BACKING_PIXELS = 4096 * 1024;
+
+/** Backing-store size for a CSS box of w×h at device pixel ratio dpr (capped by MAX_DPR and MAX_BACKING_PIXELS). */
+export function backingSize(w: number, h: number, dpr: number): { width: number; height: number } {
+  let s = Math.min(Math.max(dpr || 1, 1), MAX_DPR);
+  if (w * h * s * s > MAX_BACKING_PIXELS) s = Math.sqrt(MAX_BACKING_PIXELS / (w * h));
+  return { width: Math.max(1, Math.round(w * s)), height: Math.max(1, Math.round(h * s)) };
+}
+
+/** Where a w×h picture goes in a bw×bh box (object-fit semantics, centred). */
+export function fitRect(w: number, h: number, bw: number, bh: number, fit: CamHeatmapFit): { x: number; y: number; width: number; height: number } {
+  if (fit === 'fill') return { x: 0, y: 0, width: bw, height: bh };
+  const s = fit === 'cover' ? Math.max(bw / w, bh / h) : Math.min(bw / w, bh / h);
+  return { x: (bw - w * s) / 2, y: (bh - h * s) / 2, width: w * s, height: h * s };
+}
+
+// width/height attributes as on <img>: a non-negative number of CSS pixels (or a percentage).
+function dimension(v: string | null): string | null {
+  const m = v === null ? null : /^\s*(\d+(?:\.\d+)?)(%?)\s*$/.exec(v);
+  return m ? m[1] + (m[2] || 'px') : null;
+}
 
 const CSS = `
-:host{display:inline-block;position:relative;contain:content;max-width:100%}
+:host{display:inline-block;position:relative;vertical-align:bottom;contain:strict;contain-intrinsic-size:300px 150px;max-width:100%}
 :host([hidden]){display:none}
-.frame{position:relative;line-height:0}
-canvas.view{max-width:100%;height:auto;image-rendering:auto;transition:opacity .2s ease-in}
+.frame{position:absolute;inset:0;line-height:0}
+canvas.view{display:block;width:100%;height:100%;transition:opacity .2s ease-in}
 canvas.view.pending{opacity:.35}
 .status{position:absolute;inset:auto 0 0 0;font:12px/1.4 system-ui,sans-serif;color:#fff;background:rgba(0,0,0,.55);padding:2px 6px;line-height:1.4}
 .status:empty{display:none}
 progress{position:absolute;left:8px;right:8px;top:8px;width:calc(100% - 16px)}
-.controls{display:flex;align-items:center;gap:6px;font:12px system-ui,sans-serif;margin-top:4px}
-.controls input{flex:1;min-width:60px}
-canvas.legend{display:block;width:100%;height:16px;margin-top:4px}
+.controls{position:absolute;left:0;right:0;bottom:0;display:flex;align-items:center;gap:6px;font:12px/1.4 system-ui,sans-serif;color:#fff;background:rgba(0,0,0,.5);padding:2px 6px}
+.controls input{flex:1;min-width:40px;margin:0}
+canvas.legend{position:absolute;left:0;bottom:0;width:100%;height:12px}
+.controls:not([hidden])~canvas.legend{bottom:24px}
 [hidden]{display:none!important}
 @media (prefers-reduced-motion: reduce){canvas.view{transition:none}}
 `;
@@ -108,6 +137,11 @@ export class CamHeatmap extends Base {
   #loading: Promise<void> | null = null;
   #dirty = true;
   #io: IntersectionObserver | null = null;
+  #ro: ResizeObserver | null = null;
+  #dprQuery: MediaQueryList | null = null;
+  #sizeSheet: CSSStyleSheet | HTMLStyleElement | null = null;
+  #natural: { width: number; height: number } | null = null;
+  #scratch: HTMLCanvasElement | OffscreenCanvas | null = null;
   override addEventListener<K extends keyof CamHeatmapEventMap>(type: K, listener: (this: CamHeatmap, ev: CamHeatmapEventMap[K]) => unknown, options?: boolean | AddEventListenerOptions): void;
   override addEventListener(type: string, listener: EventListenerOrEventListenerObject, options?: boolean | AddEventListenerOptions): void;
   override addEventListener(type: string, listener: never, options?: boolean | AddEventListenerOptions): void {
@@ -122,11 +156,12 @@ export class CamHeatmap extends Base {
     if (this.#root) return;
     const root = this.attachShadow({ mode: 'open' });
     this.#root = root;
+    const adopted = adoptStyles(root);
     root.innerHTML =
-      (adoptStyles(root) ? '' : `<style>${CSS}</style>`) +
+      (adopted ? '' : `<style>${CSS}</style><style></style>`) +
       `<div class="frame" part="frame" role="img"><canvas class="view pending" part="canvas" aria-hidden="true"></canvas>` +
       `<progress part="progress" hidden></progress><div class="status" part="status" role="status" aria-live="polite"></div></div>` +
-      `<div class="controls" part="controls"><label part="opacity-label" for="o">Heatmap opacity</label>` +
+      `<div class="controls" part="controls" hidden><label part="opacity-label" for="o">Heatmap opacity</label>` +
       `<input id="o" part="opacity" type="range" min="0" max="1" step="0.01" aria-label="Heatmap opacity"></div>` +
       `<canvas class="legend" part="legend" aria-hidden="true" hidden></canvas>`;
     this.#frame = root.querySelector('.frame')!;
@@ -135,7 +170,16 @@ export class CamHeatmap extends Base {
     this.#status = root.querySelector('.status')!;
     this.#progress = root.querySelector('progress')!;
     this.#slider = root.querySelector('input')!;
+    if (adopted) {
+      // The element's own size rules (natural size, aspect ratio, width/height attributes): a per-instance sheet.
+      try {
+        const own = new CSSStyleSheet();
+        root.adoptedStyleSheets = [...root.adoptedStyleSheets, own];
+        this.#sizeSheet = own;
+      } catch { /* keep the shared sheet only */ }
+    } else this.#sizeSheet = root.querySelectorAll('style')[1] ?? null;
     this.#syncStatic();
+    this.#syncSize();
   }
 
   connectedCallback(): void {
@@ -151,20 +195,34 @@ export class CamHeatmap extends Base {
         }
       }, { threshold: 0.00001 });
       this.#io.observe(this);
-    } else if (this.loading !== 'lazy') queueMicrotask(() => this.isConnected && void this.load());
+    }
+    if (typeof ResizeObserver !== 'undefined') {
+      // A new box only redraws the rendered pixels: no map or overlay is recomputed.
+      this.#ro = new ResizeObserver(() => this.#paint());
+      this.#ro.observe(this.#frame);
+    }
+    this.#watchDpr();
+    if (this.loading !== 'lazy') queueMicrotask(() => this.isConnected && void this.load());
   }
 
   disconnectedCallback(): void {
     this.#slider?.removeEventListener('input', this.#onInput);
     this.#io?.disconnect();
     this.#io = null;
+    this.#ro?.disconnect();
+    this.#ro = null;
+    this.#dprQuery?.removeEventListener('change', this.#onDpr);
+    this.#dprQuery = null;
     this.#ctrl?.abort();
     this.#ctrl = null;
   }
 
   attributeChangedCallback(name: string, old: string | null, value: string | null): void {
     if (old === value || !this.#root) return;
-    if (name === 'alt' || name === 'opacity' || name === 'legend') this.#syncStatic();
+    if (name === 'alt' || name === 'opacity' || name === 'legend' || name === 'controls') this.#syncStatic();
+    if (name === 'width' || name === 'height') this.#syncSize();
+    if (name === 'fit') this.#paint();
+    if (name === 'width' || name === 'height' || name === 'fit' || name === 'controls') return;
     if (name === 'opacity' || name === 'colormap' || name === 'gamma' || name === 'overlay-style' || name === 'legend') {
       if (this.#map) void this.#render().catch((e) => this.#fail(e));
       return;
@@ -206,6 +264,20 @@ export class CamHeatmap extends Base {
   set legend(v: boolean) { this.toggleAttribute('legend', !!v); }
   get loading(): 'eager' | 'lazy' { return this.getAttribute('loading') === 'lazy' ? 'lazy' : 'eager'; }
   set loading(v: 'eager' | 'lazy') { this.setAttribute('loading', v); }
+  /** Rendered width in CSS pixels as on <img> (attribute `width`); 0 when not set. */
+  get width(): number { return Number.parseFloat(this.getAttribute('width') ?? '') || 0; }
+  set width(v: number) { this.setAttribute('width', String(v)); }
+  get height(): number { return Number.parseFloat(this.getAttribute('height') ?? '') || 0; }
+  set height(v: number) { this.setAttribute('height', String(v)); }
+  /** How the picture fills a box whose aspect differs from the image's: contain (default), cover, fill. */
+  get fit(): CamHeatmapFit {
+    const f = this.getAttribute('fit') as CamHeatmapFit | null;
+    return f && FITS.includes(f) ? f : 'contain';
+  }
+  set fit(v: CamHeatmapFit) { this.setAttribute('fit', v); }
+  /** Shows the opacity slider (as `controls` on <video>). */
+  get controls(): boolean { return this.hasAttribute('controls'); }
+  set controls(v: boolean) { this.toggleAttribute('controls', !!v); }
   get layer(): string { return this.getAttribute('layer') ?? ''; }
   set layer(v: string) { this.setAttribute('layer', v); }
   /** Live mode's method (a registry name or alias); null: the registry's default (camkit's DEFAULT_METHOD). */
@@ -270,6 +342,70 @@ export class CamHeatmap extends Base {
     this.#frame.setAttribute('aria-label', this.alt || 'Class activation heatmap');
     this.#slider.value = String(this.opacity);
     this.#legend.hidden = !this.legend;
+    (this.#slider.parentElement as HTMLElement).hidden = !this.controls;
+  }
+
+  // Size rules, lower in the cascade than any page CSS for the element (as an <img>'s presentational
+  // hints): the picture's natural size (contain-intrinsic-size) and aspect ratio, then width/height attributes.
+  #syncSize(): void {
+    const sheet = this.#sizeSheet;
+    if (!sheet) return;
+    const n = this.#natural;
+    const w = dimension(this.getAttribute('width')), h = dimension(this.getAttribute('height'));
+    let css = '';
+    if (n) css += `contain-intrinsic-size:${n.width}px ${n.height}px;aspect-ratio:${n.width}/${n.height};`;
+    else if (w?.endsWith('px') && h?.endsWith('px')) css += `aspect-ratio:${parseFloat(w)}/${parseFloat(h)};`;
+    if (w) css += `width:${w};`;
+    if (h) css += `height:${h};`;
+    const text = css ? `:host{${css}}` : '';
+    if ('replaceSync' in sheet) sheet.replaceSync(text);
+    else sheet.textContent = text;
+  }
+
+  #onDpr = () => {
+    this.#watchDpr();
+    this.#paint();
+  };
+
+  // devicePixelRatio changes (zoom, moving to another screen) fire no ResizeObserver entry: watch a media query.
+  #watchDpr(): void {
+    this.#dprQuery?.removeEventListener('change', this.#onDpr);
+    this.#dprQuery = null;
+    if (typeof matchMedia !== 'function' || !this.isConnected) return;
+    try {
+      const q = matchMedia(`(resolution: ${globalThis.devicePixelRatio || 1}dppx)`);
+      q.addEventListener?.('change', this.#onDpr);
+      this.#dprQuery = q;
+    } catch { /* no media queries */ }
+  }
+
+  /** Draws the rendered pixels into the element's box: backing store = box × devicePixelRatio (capped), fitted. */
+  #paint(): void {
+    const px = this.pixels, view = this.#view;
+    if (!px || !view) return;
+    // No layout (display:none, happy-dom): the picture's own size.
+    const bw = this.#frame.clientWidth || px.width, bh = this.#frame.clientHeight || px.height;
+    const b = backingSize(bw, bh, globalThis.devicePixelRatio || 1);
+    if (view.width !== b.width) view.width = b.width;
+    if (view.height !== b.height) view.height = b.height;
+    const ctx = view.getContext('2d');
+    if (!ctx) return; // happy-dom and some headless setups: the pixels stay readable on .pixels
+    const r = fitRect(px.width, px.height, b.width, b.height, this.fit);
+    if (r.width === px.width && r.height === px.height && Number.isInteger(r.x) && Number.isInteger(r.y)) {
+      ctx.clearRect(0, 0, b.width, b.height);
+      ctx.putImageData(toImageData(px), r.x, r.y); // 1:1: exact pixels, no resampling
+      return;
+    }
+    let src = this.#scratch;
+    if (!src || src.width !== px.width || src.height !== px.height) {
+      src = typeof OffscreenCanvas !== 'undefined' ? new OffscreenCanvas(px.width, px.height) : Object.assign(document.createElement('canvas'), { width: px.width, height: px.height });
+      this.#scratch = src;
+    }
+    (src.getContext('2d') as CanvasRenderingContext2D | null)?.putImageData(toImageData(px), 0, 0);
+    ctx.clearRect(0, 0, b.width, b.height);
+    ctx.imageSmoothingEnabled = true;
+    ctx.imageSmoothingQuality = 'high';
+    ctx.drawImage(src, r.x, r.y, r.width, r.height);
   }
 
   /** Loads everything needed and renders; with loading="lazy" this is what the viewport triggers. */
@@ -377,8 +513,12 @@ export class CamHeatmap extends Base {
     } else if (image) {
       this.pixels = { width: image.width, height: image.height, data: new Uint8ClampedArray(image.data) };
     } else return;
-    // happy-dom and some headless setups have no 2D context; the pixels stay readable on .pixels.
-    if (this.#view.getContext('2d')) drawToCanvas(this.#view, this.pixels);
+    const n = { width: this.pixels.width, height: this.pixels.height };
+    if (n.width !== this.#natural?.width || n.height !== this.#natural?.height) {
+      this.#natural = n;
+      this.#syncSize();
+    }
+    this.#paint();
     this.#view.classList.remove('pending');
     this.#status.textContent = '';
     if (this.legend && this.#legend.getContext('2d')) drawToCanvas(this.#legend, legendPixels({ colormap: this.colormap, gamma: this.gamma, width: 256, height: 12 }));

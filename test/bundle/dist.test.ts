@@ -15,7 +15,7 @@ if (!built && process.env.CI === 'true') throw new Error('dist/ is missing: run 
 const walk = (d: string): string[] => readdirSync(d).flatMap((f) => (statSync(join(d, f)).isDirectory() ? walk(join(d, f)) : [join(d, f)]));
 
 describe.skipIf(!built)('dist bundles', () => {
-  it('size budgets (min+gzip): core ≤ 32 KB (every method of the second wave), widget IIFE ≤ 32 KB', async () => {
+  it('size budgets (min+gzip): core ≤ 32 KB (every method of the second wave; their kernels load on demand), widget IIFE ≤ 32 KB', async () => {
     const rows = (await measure()) as { file: string; limit?: number; gz?: number; missing?: boolean }[];
     for (const r of rows.filter((r) => r.limit)) {
       expect(r.missing, `${r.file} missing`).toBeFalsy();
@@ -43,6 +43,31 @@ describe.skipIf(!built)('dist bundles', () => {
     expect(cap).toMatch(/\btf\b/);
     expect(cap.length).toBeLessThan(400_000);
     expect(readFileSync(join(dist, 'camkit.widget.js'), 'utf8')).toMatch(/^(?:\/\*[\s\S]*?\*\/\s*)?var camkit=/);
+  });
+
+  it('the extension kernels are a chunk of their own: loaded on demand from ESM and CJS, absent from the widget', async () => {
+    const { WASM_EXT_PACKED } = await import('../../src/generated/wasm-ext.js');
+    const probe = WASM_EXT_PACKED.slice(100, 160);
+    for (const f of ['index.js', 'widget.js', 'camkit.widget.js']) expect(readFileSync(join(dist, f), 'utf8').includes(probe), f).toBe(false);
+    expect(readFileSync(join(dist, 'camkit.capture.js'), 'utf8').includes(probe)).toBe(true);
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', `
+      const { createRequire } = await import('node:module');
+      const run = async (m) => {
+        const rt = await m.createRuntime('simd');
+        const k = await m.loadExtension(rt);
+        const { f: [w, th, a] } = rt.arena.take([2, 2, 6]);
+        a.set([0, 0, 0, 1, 5, 2]);
+        k.fem_weights(w, th, a, 1, 3, 2, 0.5);
+        return [k.flavor, Array.from(w)];
+      };
+      const esm = await run(await import(${JSON.stringify(join(dist, 'index.js'))}));
+      const cjs = await run(createRequire(import.meta.url)(${JSON.stringify(join(dist, 'index.cjs'))}));
+      console.log(JSON.stringify({ esm, cjs }));
+    `], { encoding: 'utf8' });
+    const r = JSON.parse(out.trim().split('\n').pop()!);
+    // Column 0 [0,0,5]: mean 5/3, std 2.357, th 2.845 → one of three above; column 1 [0,1,2]: th 1.408 → one.
+    expect(r.esm).toEqual(['simd', [Math.fround(1 / 3), Math.fround(1 / 3)]]);
+    expect(r.cjs).toEqual(r.esm);
   });
 
   it('the npm entries load in Node: ESM and CJS core, the wasm kernels run', async () => {

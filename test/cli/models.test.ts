@@ -141,3 +141,61 @@ describe('camkit layers', () => {
     expect(t.stdout.match(/← default/g)).toHaveLength(1);
   });
 });
+
+describe('--output: a two-head model (heatmap head first, class head second)', () => {
+  const dir = join(work, 'twohead');
+  const img = join(work, 'twohead.png');
+  let model: tf.LayersModel;
+  beforeAll(async () => {
+    await tf.setBackend('cpu');
+    const x = tf.input({ shape: [16, 16, 3], name: 'image' });
+    const trunk = tf.layers.conv2d({ filters: 4, kernelSize: 3, padding: 'same', activation: 'relu', name: 'trunk', kernelInitializer: tf.initializers.glorotUniform({ seed: 3 }) }).apply(x) as tf.SymbolicTensor;
+    const hc = tf.layers.conv2d({ filters: 3, kernelSize: 3, padding: 'same', activation: 'relu', name: 'heat_conv', kernelInitializer: tf.initializers.glorotUniform({ seed: 4 }) }).apply(trunk) as tf.SymbolicTensor;
+    const heat = tf.layers.conv2d({ filters: 2, kernelSize: 1, activation: 'sigmoid', name: 'heat', kernelInitializer: tf.initializers.glorotUniform({ seed: 5 }) }).apply(hc) as tf.SymbolicTensor;
+    const gap = tf.layers.globalAveragePooling2d({ name: 'gap' }).apply(trunk) as tf.SymbolicTensor;
+    const cls = tf.layers.dense({ units: 3, name: 'cls', kernelInitializer: tf.initializers.glorotUniform({ seed: 6 }) }).apply(gap) as tf.SymbolicTensor;
+    model = tf.model({ inputs: x, outputs: [heat, cls] });
+    mkdirSync(dir, { recursive: true });
+    await model.save(
+      tf.io.withSaveHandler(async (a) => {
+        writeFileSync(join(dir, 'model.json'), JSON.stringify({ format: 'layers-model', modelTopology: a.modelTopology, weightsManifest: [{ paths: ['w.bin'], weights: a.weightSpecs }] }));
+        writeFileSync(join(dir, 'w.bin'), new Uint8Array(a.weightData as ArrayBuffer));
+        return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+      }),
+    );
+    writeFileSync(img, facePng(16));
+  });
+  afterAll(() => model?.dispose());
+
+  it('camkit layers marks the layer explain picks for the chosen output (the trunk both heads share); an unknown output fails', async () => {
+    const bad = await cli(['layers', '--model', dir, '--backend', 'cpu', '--output', '2', '--json']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/0 'heat', 1 'cls'/);
+    for (const o of ['heat', 'cls', '1']) {
+      const r = await cli(['layers', '--model', dir, '--backend', 'cpu', '--output', o, '--json']);
+      expect(r.code).toBe(0);
+      expect(JSON.parse(r.stdout).layers.filter((l: { default: boolean }) => l.default).map((l: { name: string }) => l.name)).toEqual(['trunk']);
+    }
+  });
+
+  it('camkit explain --output cls equals explain(model, x, { output: "cls" }); an unknown output fails before writing, naming the outputs', async () => {
+    const out = join(work, 'twohead-out');
+    const r = await cli(['explain', img, '--model', dir, '--backend', 'cpu', '--output', 'cls', '--target', '2', '--out', out, '--json', '--quiet']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const cliMap = parseMapJson(readFileSync(join(out, 'twohead.GradCAM.map.json'), 'utf8'));
+    const face = drawFace(16);
+    const x = tf.tidy(() => tf.tensor4d(Float32Array.from(face.data), [1, 16, 16, 4]).slice([0, 0, 0, 0], [1, 16, 16, 3]).div(255));
+    const ref = await explain(model, x, { output: 'cls', target: 2 });
+    x.dispose();
+    expect(ref.layer).toBe('trunk');
+    let d = 0;
+    for (let i = 0; i < ref.map.length; i++) d = Math.max(d, Math.abs(ref.map[i] - cliMap.values[i]));
+    expect(d).toBeLessThan(1e-3);
+    const bad = join(work, 'twohead-bad');
+    const e = await cli(['explain', img, '--model', dir, '--backend', 'cpu', '--output', 'clss', '--out', bad, '--quiet']);
+    expect(e.code).toBe(1);
+    expect(e.stderr).toMatch(/clss.*'heat', 'cls'|Did you mean 'cls'/);
+    expect(existsSync(bad)).toBe(false);
+  });
+});

@@ -71,4 +71,57 @@ describe('method properties on random shapes', async () => {
       { numRuns: 25, seed: 7 },
     );
   });
+
+  it('each gradient method computes its own formula: the low-res map equals a float64 reference, and the formulas differ', () => {
+    // [n][hw][c] → [n][hw]: each method's defining sum (pytorch-grad-cam), so swapping two methods fails here.
+    const refs: Record<string, (a: Float32Array, g: Float32Array, n: number, hw: number, c: number) => Float64Array> = {
+      GradCAM: (a, g, n, hw, c) => weighted(a, n, hw, c, (b, k) => mean(g, b, hw, c, k)),
+      HiResCAM: (a, g, n, hw, c) => reduce(a, g, n, hw, c, (gk, ak) => gk * ak),
+      GradCAMElementWise: (a, g, n, hw, c) => reduce(a, g, n, hw, c, (gk, ak) => Math.max(gk * ak, 0)),
+      LayerCAM: (a, g, n, hw, c) => reduce(a, g, n, hw, c, (gk, ak) => Math.max(gk, 0) * ak),
+    };
+    fc.assert(
+      fc.property(dims, (d) => {
+        const hw = d.h * d.w;
+        // Signed activations too (pre-ReLU layers), so relu(g·a) and relu(g)·a differ.
+        const a = rand(d.n * hw * d.c, d.seed + 7, -1, 1), g = rand(d.n * hw * d.c, d.seed + 8);
+        const shape = [d.n, d.h, d.w, d.c];
+        const x: CamArrays = { activations: { data: a, shape }, gradients: { data: g, shape } };
+        const want = Object.fromEntries(Object.entries(refs).map(([m, f]) => [m, f(a, g, d.n, hw, d.c)]));
+        for (const m of Object.keys(refs)) {
+          for (const rt of [rts.js, rts.simd]) {
+            const r = computeCamSync(rt, m, x, { outputSize: [d.oh, d.ow] });
+            expect(relErr(r.lowres, want[m]), `${m} ${rt.flavor}`).toBeLessThanOrEqual(tol.kernel_raw_rel);
+          }
+        }
+        // The inputs tell the formulas apart (else a swap could pass) once there are a few dozen terms.
+        if (d.n * hw * d.c >= 64) {
+          expect(relErr(want.LayerCAM, want.HiResCAM)).toBeGreaterThan(1e-3);
+          expect(relErr(want.GradCAMElementWise, want.LayerCAM)).toBeGreaterThan(1e-3);
+        }
+      }),
+      { numRuns: 25, seed: 11 },
+    );
+  });
 });
+
+function mean(g: Float32Array, b: number, hw: number, c: number, k: number): number {
+  let s = 0;
+  for (let p = 0; p < hw; p++) s += g[(b * hw + p) * c + k];
+  return s / hw;
+}
+
+function weighted(a: Float32Array, n: number, hw: number, c: number, w: (b: number, k: number) => number): Float64Array {
+  const out = new Float64Array(n * hw);
+  for (let b = 0; b < n; b++) {
+    const wt = Array.from({ length: c }, (_, k) => w(b, k));
+    for (let p = 0; p < hw; p++) for (let k = 0; k < c; k++) out[b * hw + p] += wt[k] * a[(b * hw + p) * c + k];
+  }
+  return out;
+}
+
+function reduce(a: Float32Array, g: Float32Array, n: number, hw: number, c: number, term: (gk: number, ak: number) => number): Float64Array {
+  const out = new Float64Array(n * hw);
+  for (let i = 0; i < n * hw; i++) for (let k = 0; k < c; k++) out[i] += term(g[i * c + k], a[i * c + k]);
+  return out;
+}

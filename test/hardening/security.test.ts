@@ -14,6 +14,7 @@ const walk = (d: string): string[] => readdirSync(d).flatMap((f) => (statSync(jo
 const rel = (f: string) => relative(ROOT, f);
 const SRC = walk(join(ROOT, 'src')).filter((f) => /\.ts$/.test(f) && !f.endsWith('.d.ts'));
 const DIST = existsSync(join(ROOT, 'dist')) ? walk(join(ROOT, 'dist')).filter((f) => /\.c?js$/.test(f)) : [];
+if (DIST.length === 0 && process.env.CI === 'true') throw new Error('dist/ is missing: run `npm run build` before the tests.');
 
 /** Source text without comments and string contents, so only code is matched. */
 function code(src: string): string {

@@ -1,12 +1,24 @@
 // Builds one private runtime per kernel flavor, so differential tests compare all three directly.
 import { createRuntime, type Runtime } from '../../src/runtime/init.js';
+import { allKernels } from '../../src/runtime/extension.js';
 import type { KernelFlavor } from '../../src/kernels/types.js';
+import type { KernelSet } from '../../src/kernels/registry.js';
+import type { ExtensionKernels } from '../../src/kernels/extension-registry.js';
+
+/** Every kernel, core and extension (the extension module instantiated on the runtime's memory). */
+export type AllKernels = KernelSet & ExtensionKernels;
+export type TestRuntime = Runtime & { readonly kernels: AllKernels };
 
 export const FLAVORS: readonly KernelFlavor[] = ['simd', 'scalar', 'js'];
 
-export async function allRuntimes(): Promise<Record<KernelFlavor, Runtime>> {
-  const [simd, scalar, js] = await Promise.all(FLAVORS.map((f) => createRuntime(f)));
+export async function allRuntimes(): Promise<Record<KernelFlavor, TestRuntime>> {
+  const [simd, scalar, js] = await Promise.all(FLAVORS.map(async (f) => withAllKernels(await createRuntime(f))));
   return { simd, scalar, js };
+}
+
+/** The same runtime (same arena) whose `kernels` holds the extension kernels too. */
+export async function withAllKernels(rt: Runtime): Promise<TestRuntime> {
+  return { ...rt, kernels: await allKernels(rt) };
 }
 
 /** Deterministic pseudo-random floats in [lo, hi) (mulberry32). */

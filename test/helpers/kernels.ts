@@ -1,7 +1,6 @@
 // Shared plumbing for the kernel tests: run one call on every flavor, compare, and fuzz inputs.
 import fc from 'fast-check';
-import type { Runtime } from '../../src/runtime/init.js';
-import type { KernelSet } from '../../src/kernels/registry.js';
+import type { AllKernels as KernelSet, TestRuntime as Runtime } from './flavors.js';
 import type { KernelFlavor } from '../../src/kernels/types.js';
 
 /** fast-check runs per property: small in `npm test`, FUZZ_RUNS (npm run fuzz) when set. */
