@@ -50,3 +50,4 @@ export type { KernelSet, KernelName } from './kernels/registry.js';
 export type { ModelRequirement, MethodExtra } from './methods/types.js';
 export type { Arena, ArenaViews } from './runtime/memory.js';
 export type { Canvas2D } from './render/canvas.js';
+export type { WasmAbi } from './kernels/abi.js';

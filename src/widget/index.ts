@@ -5,7 +5,7 @@
 import { defineCamHeatmap } from './cam-heatmap.js';
 
 export { CamHeatmap, defineCamHeatmap } from './cam-heatmap.js';
-export type { CamHeatmapLoadDetail, CamHeatmapErrorDetail, CamHeatmapProgressDetail, CamHeatmapEventMap } from './cam-heatmap.js';
+export type { CamHeatmapLoadDetail, CamHeatmapErrorDetail, CamHeatmapProgressDetail, CamHeatmapEventMap, CamHeatmapFit } from './cam-heatmap.js';
 export type { CaptureModule, TfLike } from './live.js';
 
 defineCamHeatmap();
