@@ -3,7 +3,7 @@
 // `camkit`, wasm inlined) and dist/camkit.capture.js (IIFE, global `camkitCapture`, uses the page's `tf`
 // and the widget's runtime).
 // tfjs is never bundled.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import typescript from '@rollup/plugin-typescript';
 import { nodeResolve } from '@rollup/plugin-node-resolve';
@@ -141,7 +141,13 @@ export default [
   ].map(([input, file, banner]) => ({
     input,
     external: (id) => external(id) || CLI_DEPS.some((d) => id === d || id.startsWith(`${d}/`)),
-    plugins: [nodeResolve({ preferBuiltins: true }), ts()],
+    plugins: [
+      nodeResolve({ preferBuiltins: true }),
+      ts(),
+      // The bin must be executable: npx links it once per checkout path and sets the mode only then,
+      // so a rebuilt or re-cloned dist/cli.js would otherwise fail with 'Permission denied'.
+      banner ? { name: 'executable', writeBundle: (o) => chmodSync(o.file, 0o755) } : null,
+    ],
     output: { file, format: 'es', banner, inlineDynamicImports: true },
   })),
 ];

@@ -2,19 +2,15 @@
 // Usage: node scripts/bench-table.mjs [bench/results.json] [--summary] > table.md
 // --summary: the README's form instead (one row per main workload, one column per impl, then the targets).
 // The machine is read when the table is generated; run it on the machine that produced the JSON.
+// As a module: benchMarkdown(rows, { summary, machine }) and kernelTable(rows) return the same markdown
+// (scripts/docs.ts writes them into docs/performance.md and docs/bench.md: npm run docs:bench).
 import { readFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
+import { fileURLToPath } from 'node:url';
 
-const args = process.argv.slice(2);
-const summary = args.includes('--summary');
-const file = args.find((a) => !a.startsWith('--')) ?? 'bench/results.json';
-const rows = JSON.parse(readFileSync(file, 'utf8'));
-if (!Array.isArray(rows)) throw new Error(`${file}: expected an array of rows`);
-
-const ms = (x) => (x >= 1000 ? `${(x / 1000).toFixed(2)} s` : x >= 1 ? `${x.toFixed(2)} ms` : `${(x * 1000).toFixed(1)} µs`);
+export const ms = (x) => (x >= 1000 ? `${(x / 1000).toFixed(2)} s` : x >= 1 ? `${x.toFixed(2)} ms` : `${(x * 1000).toFixed(1)} µs`);
 const gbps = (r) => r.bytes / (r.median_ms * 1e6);
 const mib = (b) => (b ? `${(b / 2 ** 20).toFixed(1)}` : '–');
-const find = (w, i) => rows.find((r) => r.workload === w && r.impl === i);
 
 function machine() {
   let model = cpus()[0]?.model ?? 'unknown';
@@ -28,11 +24,20 @@ function machine() {
   return `${model}, ${cpus().length} cores visible, ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, Node ${process.version} (${process.platform}/${process.arch})`;
 }
 
+/**
+ * The markdown of a run. summary: one row per main workload, one column per impl, then the targets;
+ * else one table per workload. machine: a line describing this machine first (false for generated docs,
+ * which must not depend on where they are generated).
+ */
+export function benchMarkdown(rows, { summary = false, machine: withMachine = true } = {}) {
+const find = (w, i) => rows.find((r) => r.workload === w && r.impl === i);
 const out = [];
-out.push(`Machine: ${machine()}. tfjs 4.22.0 (wasm backend: SIMD, 1 thread in Node). Shared and noisy: compare ratios within this run, not absolute times.`);
-out.push('');
-out.push('`bytes` = compulsory traffic (inputs read once + outputs written once); GB/s = bytes / median. "× simd" = this row\'s median / the camkit simd median.');
-out.push('');
+if (withMachine) {
+  out.push(`Machine: ${machine()}. tfjs 4.22.0 (wasm backend: SIMD, 1 thread in Node). Shared and noisy: compare ratios within this run, not absolute times.`);
+  out.push('');
+}
+if (!summary) out.push('`bytes` = compulsory traffic (inputs read once + outputs written once); GB/s = bytes / median. "× simd" = this row\'s median / the camkit simd median.');
+if (!summary) out.push('');
 
 const order = [];
 for (const r of rows) if (!order.includes(r.workload)) order.push(r.workload);
@@ -100,7 +105,7 @@ const sc = find('explain/scorecam/mobilenet_v2/wasm', 'simd');
 const fb = find('forward-batch/mobilenet_v2/wasm', 'tfjs-wasm');
 target('explain/scorecam time vs forward-batch', sc && fb ? sc.median_ms / fb.median_ms : null, 1.1, x, false);
 
-out.push('**Targets (this run)**');
+out.push('**Targets**');
 out.push('');
 out.push('| target | measured | goal | |');
 out.push('|---|---:|---:|---|');
@@ -110,4 +115,33 @@ for (const c of checks) {
   out.push(`| ${c.name} | ${v} | ${goal} | ${c.ok === null ? '–' : c.ok ? 'holds' : 'missed'} |`);
 }
 out.push('');
-process.stdout.write(out.join('\n'));
+return out.join('\n');
+}
+
+/** One row per kernel workload (a kernel's name before the first '/', the summary's workloads left out): the three flavors and tfjs. */
+export function kernelTable(rows) {
+  const find = (w, i) => rows.find((r) => r.workload === w && r.impl === i);
+  const order = [];
+  for (const r of rows) if (/^[a-z0-9_]+\//.test(r.workload) && !/^(limit|upsample|fuse|overlay|readback|forward|explain|capture)\//.test(r.workload) && !order.includes(r.workload)) order.push(r.workload);
+  const out = ['| workload | simd | scalar | js | tfjs-wasm | js / simd |', '|---|---:|---:|---:|---:|---:|'];
+  for (const w of order) {
+    const cell = (i) => (find(w, i) ? ms(find(w, i).median_ms) : '');
+    const tf = find(w, 'tfjs-wasm-best') ?? find(w, 'tfjs-wasm');
+    const s = find(w, 'simd'), j = find(w, 'js');
+    const ratio = s && j ? `${(j.median_ms / s.median_ms).toFixed(j.median_ms / s.median_ms >= 10 ? 0 : 1)}×` : '';
+    out.push(`| \`${w}\` | ${cell('simd')} | ${cell('scalar')} | ${cell('js')} | ${tf ? ms(tf.median_ms) : ''} | ${ratio} |`);
+  }
+  return out.join('\n') + '\n';
+}
+
+export function readRows(file) {
+  const rows = JSON.parse(readFileSync(file, 'utf8'));
+  if (!Array.isArray(rows)) throw new Error(`${file}: expected an array of rows`);
+  return rows;
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const args = process.argv.slice(2);
+  const file = args.find((a) => !a.startsWith('--')) ?? 'bench/results.json';
+  process.stdout.write(benchMarkdown(readRows(file), { summary: args.includes('--summary') }));
+}

@@ -1,4 +1,7 @@
-// camkit core public API: runtime, kernels, methods, post-processing. No tfjs import here.
+/**
+ * camkit core public API: runtime, kernels, methods, post-processing. No tfjs import here.
+ * @module camkit
+ */
 export { init, createRuntime, getRuntime, runtimeSync, activeKernels, KERNEL_CHOICES } from './runtime/init.js';
 export type { InitOptions, InitInfo, Runtime, KernelsChoice } from './runtime/init.js';
 export { loadExtension, extensionKernels } from './runtime/extension.js';
@@ -42,3 +45,9 @@ export type { LegendOptions } from './render/legend.js';
 // Map files (camkit-map/1 JSON and grayscale PNG) live in the `camkit/mapfile` entry (src/mapfile.ts).
 export { resolvePreprocess, toModelInput, PREPROCESS_PRESETS, PREPROCESS_NAMES, LUMA_601, IMAGENET_MEAN, IMAGENET_STD, CAFFE_MEAN_RGB } from './core/preprocess.js';
 export type { Preprocess, PreprocessPreset, PreprocessOverrides } from './core/preprocess.js';
+// Types that exported signatures mention (for the API reference and for users' annotations).
+export type { KernelSet, KernelName } from './kernels/registry.js';
+export type { ModelRequirement, MethodExtra } from './methods/types.js';
+export type { Arena, ArenaViews } from './runtime/memory.js';
+export type { Canvas2D } from './render/canvas.js';
+export type { WasmAbi } from './kernels/abi.js';

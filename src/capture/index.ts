@@ -1,11 +1,14 @@
-// camkit/capture: tfjs model plumbing. Explain any tfjs image model (LayersModel, GraphModel or a
-// function) on any backend, without leaking tensors. Imports tfjs-core (a peer); never Node-only APIs.
+/**
+ * camkit/capture: tfjs model plumbing. Explain any tfjs image model (LayersModel, GraphModel or a
+ * function) on any backend, without leaking tensors. Imports tfjs-core (a peer); never Node-only APIs.
+ * @module camkit/capture
+ */
 export { explain } from './explain.js';
 export type { ExplainOptions, ExplainResult, ExplainMethod, ExplainProgress } from './explain.js';
 export { createAdapter, isAdapter, modelKind, INPUT_LAYER } from './adapter.js';
 export type { ModelAdapter, AdapterOptions, CaptureResult, ScoreFn, Hook, ModelFunction, ExplainableModel, FixedInputs } from './adapter.js';
 export { tokenLayout, tokensToMap, mapToTokens, withTokens, TokenAdapter, MAX_INFERRED_PREFIX } from './tokens.js';
-export type { TokenOptions, TokenLayout } from './tokens.js';
+export type { TokenOptions, TokenLayout, TokenAware } from './tokens.js';
 export { findAttention, hasAttention } from './rollout.js';
 export type { RolloutOptions } from './rollout.js';
 export type { HeadFusion } from '../methods/types.js';

@@ -1,5 +1,8 @@
-// camkit/metrics: faithfulness and localisation metrics for CAM maps, run through your own tfjs
-// model on any backend (tfjs is a peer dependency here).
+/**
+ * camkit/metrics: faithfulness and localisation metrics for CAM maps, run through your own tfjs
+ * model on any backend (tfjs is a peer dependency here).
+ * @module camkit/metrics
+ */
 export { confidenceChange, camMultImageConfidenceChange } from './confidence.js';
 export type { ConfidenceOptions, ConfidenceResult, ConfidenceVariant, ConfidenceChangeResult } from './confidence.js';
 export { deletionInsertion } from './deletion.js';

@@ -16,7 +16,7 @@ export function toImageData(rgba: RGBAImage): ImageData {
   return { width: rgba.width, height: rgba.height, data, colorSpace: 'srgb' } as ImageData;
 }
 
-type Canvas2D = { width: number; height: number; getContext(kind: '2d'): CanvasRenderingContext2D | null };
+export type Canvas2D = { width: number; height: number; getContext(kind: '2d'): CanvasRenderingContext2D | null };
 
 /** Sizes `canvas` to the pixels and draws them; returns the 2D context. */
 export function drawToCanvas(canvas: Canvas2D, rgba: RGBAImage): CanvasRenderingContext2D {
