@@ -1,3 +1,7 @@
+/**
+ * Explanations and rendering off the calling thread: a Web Worker in browsers, a worker_threads worker in Node.
+ * @module camkit/worker
+ */
 // camkit/worker: explanations (tfjs model + camkit kernels) and rendering off the calling thread, with
 // one API for browsers (a Web Worker running dist/camkit.worker.js) and Node (a worker_threads Worker
 // running dist/worker-thread.js). Inputs and results move as transferables; progress and AbortSignal
@@ -8,7 +12,7 @@ import type { WorkerInit } from './protocol.js';
 
 export { CamkitWorker, startWebWorker, webPort, revive } from './client.js';
 export type { CallOptions, ThreadPort } from './client.js';
-export type { WorkerInit, WorkerInfo, WorkerModel, WorkerTensor, WorkerExplainRequest, WorkerExplainResult, RenderOptions } from './protocol.js';
+export type { WorkerInit, WorkerInfo, WorkerModel, WorkerTensor, WorkerExplainRequest, WorkerExplainResult, RenderOptions, WireError, ToWorker, FromWorker } from './protocol.js';
 export { BACKEND_ORDER } from './backends.js';
 
 export interface CreateWorkerOptions extends WorkerInit {

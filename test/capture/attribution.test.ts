@@ -184,7 +184,7 @@ describe('IntegratedGradients', () => {
       x.dispose();
     }
     console.log(`IntegratedGradients completeness (50 Gauss–Legendre nodes):\n  ${errors.join('\n  ')}`);
-  });
+  }, 600_000); // 2 × (50 + 200) backward passes of the golden CNNs: minutes on a busy 2-core machine
 });
 
 describe('Occlusion', () => {
