@@ -5,7 +5,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['test/core/**/*.test.ts', 'test/golden/methods.test.ts', 'test/kernels/**/*.test.ts'],
+    include: ['test/core/**/*.test.ts', 'test/methods/**/*.test.ts', 'test/golden/methods.test.ts', 'test/kernels/**/*.test.ts'],
     // These two read source files as text (lists, quotes), which Stryker's instrumented copies break.
     exclude: ['test/kernels/registry.test.ts', 'test/methods/registry.test.ts'],
     testTimeout: 120_000,
