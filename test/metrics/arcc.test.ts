@@ -4,6 +4,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { OptionError } from '../../src/errors.js';
+import { expectNoLeak as noLeak } from '../helpers/leaks.js';
 import {
   arcc, arccScore, camMultImageConfidenceChange, complexity, otsuThreshold, pearson, road, roadKeep, toUint8,
 } from '../../src/metrics/index.js';
@@ -20,15 +21,6 @@ const model = (x: tf.Tensor) =>
     return tf.stack([a, b], 1);
   });
 const mapOf = (f: (p: number) => number) => ({ width: W, height: H, values: Float32Array.from({ length: H * W }, (_, p) => f(p)) });
-
-async function noLeak<T>(fn: () => Promise<T>): Promise<T> {
-  const before = tf.memory().numTensors;
-  try {
-    return await fn();
-  } finally {
-    expect(tf.memory().numTensors).toBe(before);
-  }
-}
 
 beforeAll(async () => {
   await tf.setBackend('cpu');

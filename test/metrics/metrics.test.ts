@@ -2,6 +2,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CamkitError } from '../../src/errors.js';
+import { expectNoLeak as noLeak } from '../helpers/leaks.js';
 import { confidenceChange, deletionInsertion, energyPointingGame, imputeLinear, percentile, pointingGame, road, type Box } from '../../src/metrics/index.js';
 import tol from '../tolerances.json' with { type: 'json' };
 
@@ -20,15 +21,6 @@ const model = (x: tf.Tensor) =>
 const mapOf = (f: (p: number) => number) => ({ width: W, height: H, values: Float32Array.from({ length: H * W }, (_, p) => f(p)) });
 const ones = () => tf.ones([1, H, W, 3]);
 const boxR: Box = { x0: 0, y0: 0, x1: 4, y1: 2 };
-
-async function noLeak<T>(fn: () => Promise<T>): Promise<T> {
-  const before = tf.memory().numTensors;
-  try {
-    return await fn();
-  } finally {
-    expect(tf.memory().numTensors).toBe(before);
-  }
-}
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
