@@ -12,7 +12,7 @@ import { createAdapter } from '../capture/adapter.js';
 import { ablationPlan, maskPlan } from '../capture/perturbation.js';
 import { guidedBackprop } from '../capture/guided.js';
 import { explain } from '../capture/explain.js';
-import { f32, inputSize, type GoldenArray, type GoldenCase, type GoldenFile } from './golden.js';
+import { caseSubject, f32, inputSize, type GoldenCase, type GoldenFile } from './golden.js';
 import type { CheckLine } from './runner.js';
 import { absErr, relErr } from '../core/compare.js';
 import { CONFORMANCE_TOLERANCES } from './tolerances.js';
@@ -101,13 +101,12 @@ export async function* e2eChecks(file: GoldenFile, c: GoldenCase, opts: E2EOptio
     return;
   }
   const modelName = String(c.model ?? '');
-  const image = (file.images as Record<string, { pixels?: GoldenArray }> | undefined)?.[String(c.image ?? '')]?.pixels;
-  const layer = String(c.target_layer ?? '');
-  const cls = c.target_class;
-  if (!image || !image.shape || !layer || typeof cls !== 'number') {
+  const subject = caseSubject(file, c);
+  if (!subject) {
     yield skip('-', '*', 'the case names no stored image, target layer or target class');
     return;
   }
+  const { image, layer, cls } = subject;
   let model: tf.LayersModel;
   try {
     await useBackend(opts.backend);

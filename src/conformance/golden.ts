@@ -158,3 +158,12 @@ export function inputSize(g: GoldenFile, c: GoldenCase): [number, number] | unde
   }
   return undefined;
 }
+
+/** What an end-to-end case explains: its stored image (with a shape), target layer and class; null when one is missing. */
+export function caseSubject(file: GoldenFile, c: GoldenCase): { image: GoldenArray & { shape: number[] }; layer: string; cls: number } | null {
+  const image = (file.images as Record<string, { pixels?: GoldenArray }> | undefined)?.[String(c.image ?? '')]?.pixels;
+  const layer = String(c.target_layer ?? '');
+  const cls = c.target_class;
+  if (!image || !image.shape || !layer || typeof cls !== 'number') return null;
+  return { image: image as GoldenArray & { shape: number[] }, layer, cls };
+}

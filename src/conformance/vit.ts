@@ -14,7 +14,7 @@ import type { MethodDescriptor } from '../methods/types.js';
 import { createAdapter, type Hook } from '../capture/adapter.js';
 import { withTokens } from '../capture/tokens.js';
 import { explain } from '../capture/explain.js';
-import { f32, inputSize, type GoldenArray, type GoldenCase, type GoldenFile, type GoldenModel } from './golden.js';
+import { caseSubject, f32, inputSize, type GoldenArray, type GoldenCase, type GoldenFile, type GoldenModel } from './golden.js';
 import type { CheckLine } from './runner.js';
 import { absErr, relErr } from '../core/compare.js';
 
@@ -140,13 +140,12 @@ export async function* vitChecks(file: GoldenFile, c: GoldenCase, opts: { backen
   const check = (method: string, quantity: string, err: number, tol: number): CheckLine => ({ status: err <= tol ? 'PASS' : 'FAIL', caseId: c.id, method, quantity, err, tol });
   const skip = (method: string, quantity: string, reason: string): CheckLine => ({ status: 'SKIP', caseId: c.id, method, quantity, reason });
   const fail = (method: string, quantity: string, tol: number, e: unknown): CheckLine => ({ ...check(method, quantity, Infinity, tol), reason: String((e as Error)?.message ?? e) });
-  const image = (file.images as Record<string, { pixels?: GoldenArray }> | undefined)?.[String(c.image ?? '')]?.pixels;
-  const layer = String(c.target_layer ?? '');
-  const cls = c.target_class;
-  if (!image || !image.shape || !layer || typeof cls !== 'number') {
+  const subject = caseSubject(file, c);
+  if (!subject) {
     yield skip('-', '*', 'the case names no stored image, target layer or target class');
     return;
   }
+  const { image, layer, cls } = subject;
   let vit: BuiltVit;
   try {
     vit = loadVit(file, String(c.model ?? ''), opts.backend);
