@@ -52,6 +52,8 @@ export interface ModelAdapter {
   order(names: readonly string[]): string[];
   /** The tf.LayersModel behind a LayersModel adapter (methods that read layer weights: FullGrad). */
   layersModel?(): LayersModel | undefined;
+  /** The tf.GraphModel behind a GraphModel adapter (FullGrad reads its bias constants). */
+  graphModel?(): GraphModel | undefined;
 }
 
 /** The hook a plain function calls at the points it wants to expose: `t = hook('block3', t)`. */
@@ -670,6 +672,10 @@ class GraphAdapter implements ModelAdapter {
 
   outputNames(): string[] {
     return this.m.outputs.map((o) => o.name);
+  }
+
+  graphModel(): GraphModel {
+    return this.m as unknown as GraphModel;
   }
 
   outputName(): string {

@@ -120,6 +120,10 @@ export class TokenAdapter implements ModelAdapter, TokenAware {
     return this.inner.layersModel?.();
   }
 
+  graphModel(): ReturnType<NonNullable<ModelAdapter['graphModel']>> | undefined {
+    return this.inner.graphModel?.();
+  }
+
   private key(x: tf.Tensor, layer: string): string {
     return `${layer}|${x.shape.join('x')}`;
   }

@@ -5,7 +5,8 @@ import * as tf from '@tensorflow/tfjs';
 import { createAdapter, explain } from '../../src/capture/index.js';
 import { init } from '../../src/runtime/init.js';
 import { noLeak, nsfwModel, useBackend } from '../helpers/tfmodels.js';
-import { rand } from '../helpers/flavors.js';
+import { absErr, rand } from '../helpers/flavors.js';
+import { graphify } from '../helpers/graphify.js';
 
 const CONV_1 = 'StatefulPartitionedCall/sequential/keras_layer/StatefulPartitionedCall/StatefulPartitionedCall/StatefulPartitionedCall/predict/MobilenetV2/Conv_1/Relu6';
 
@@ -66,4 +67,21 @@ describe('nsfwjs MobileNetV2 on wasm', () => {
     expect(r!.outputShape).toEqual([1, 5]);
     checkMaps(r!.map, 1);
   });
+
+  it('FullGrad: the converted GraphModel mobilenet_v2_mid (52 fused conv sites), and the LayersModel = its BatchNorm-folded graph', async () => {
+    const mid = await noLeak(() => explain(graph, x, { method: 'FullGrad' }));
+    expect(mid.error).toBeUndefined();
+    expect(mid.leaked).toBe(0);
+    expect(mid.value!.layers).toHaveLength(52); // 35 conv + 17 depthwise, BatchNorm folded into each
+    checkMaps(mid.value!.map, 1);
+    // Keras MobileNetV2's convs have no bias, so folding BatchNorm into them changes no map in exact
+    // arithmetic; float32 rounding of the folded weights (then FullGrad's per-channel min–max) leaves 1.2e-3.
+    const a = await explain(layers, x, { method: 'FullGrad' });
+    expect(a.layers).toHaveLength(52); // the 52 BatchNormalization layers
+    const folded = await graphify(layers);
+    const b = await explain(folded, x, { method: 'FullGrad' });
+    folded.dispose();
+    expect(b.layers).toHaveLength(52);
+    expect(absErr(a.map, b.map)).toBeLessThan(5e-3);
+  }, 300_000);
 });

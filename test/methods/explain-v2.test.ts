@@ -1,7 +1,8 @@
 // ShapleyCAM, FinerCAM, RefineCAM and FullGrad through explain() on the golden v2 models (cpu and
 // wasm), against the stored maps and intermediates: the first-order hvp against the stored hvp
 // (Softmax and ReST targets), Finer-CAM's gradients, RefineCAM's layers, FullGrad's maps. Plus the
-// refusals (targets without a known Hessian, activations FullGrad cannot invert, GraphModels) and leaks.
+// refusals (targets without a known Hessian, activations FullGrad cannot invert, functions) and leaks.
+// FullGrad on GraphModels: test/capture/fullgrad-graph.test.ts.
 import { describe, expect, it, beforeAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { explain } from '../../src/capture/explain.js';
@@ -129,7 +130,7 @@ for (const backend of BACKENDS) {
 describe('FullGrad bias layers', () => {
   beforeAll(() => useBackend('cpu'));
 
-  it('BatchNorm bias = β − μγ/√(σ² + ε) (inference); unsupported fused activations are refused; GraphModel-like adapters refused', async () => {
+  it('BatchNorm bias = β − μγ/√(σ² + ε) (inference); unsupported fused activations are refused; functions (no biases to read) refused', async () => {
     const bn = tf.layers.batchNormalization({ epsilon: 0.01 });
     const m = tf.sequential({ layers: [tf.layers.conv2d({ inputShape: [6, 8, 3], filters: 2, kernelSize: 3, padding: 'same', activation: 'selu' }), bn, tf.layers.globalAveragePooling2d({}), tf.layers.dense({ units: 3 })] });
     bn.setWeights([tf.tensor1d([2, 0.5]), tf.tensor1d([0.1, -0.2]), tf.tensor1d([1, 3]), tf.tensor1d([3.99, 0.24])]);
