@@ -14,6 +14,7 @@ import { serve, type WorkerTf } from '../../src/worker/serve.js';
 import { readArtifacts } from '../../src/worker/node-thread-io.js';
 import { renderOverlaySync } from '../../src/render/overlay.js';
 import { absErr } from '../helpers/flavors.js';
+import { METHODS } from '../../src/methods/registry.js';
 
 const MODEL = join(process.cwd(), 'examples/assets/seq_s0/model.json');
 const W = 64, H = 48;
@@ -112,6 +113,30 @@ describe('<cam-heatmap> worker and preprocess attributes', () => {
     expect(absErr(imagenet, plain)).toBeGreaterThan(1e-3);
     expect(absErr(Array.from(el.pixels!.data), Array.from(renderOverlaySync({ width: W, height: H, values: plain }, img).data))).toBeLessThanOrEqual(1);
   });
+
+  it('main thread: every input attribution of the registry (Saliency, SmoothGrad, IntegratedGradients, Occlusion, RISE, FullGrad) renders its explain() map', async () => {
+    // Guided backprop's map has 3 values per pixel (colour), not one.
+    const attributions = METHODS.filter((m) => m.kind === 'attribution' && !(m.explain.via === 'input-gradient' && m.explain.guided));
+    expect(attributions.length).toBeGreaterThanOrEqual(6);
+    const x = (await imageToInput(tf as unknown as TfLike, img, [H, W, 3], '0-1')) as tf.Tensor;
+    for (const m of attributions) {
+      const el = make();
+      el.tf = tf as unknown as TfLike;
+      el.image = img;
+      el.model = model;
+      el.method = m.name;
+      el.target = '1';
+      const loaded = once<CamHeatmapLoadDetail>(el, 'load');
+      const failed = once<{ error: Error }>(el, 'error').then((e) => e.detail.error);
+      document.body.append(el);
+      const r = await Promise.race([loaded, failed]);
+      expect(r, m.name).not.toBeInstanceOf(Error);
+      const ref = await explain(model, x, { method: m.name, target: 1 });
+      expect(absErr(Array.from(el.pixels!.data), Array.from(renderOverlaySync({ width: W, height: H, values: ref.map }, img).data)), m.name).toBeLessThanOrEqual(1);
+      el.remove();
+    }
+    x.dispose();
+  }, 120_000);
 
   it('an unknown preset is an error event with the valid names', async () => {
     const el = make();
