@@ -11,6 +11,7 @@ import type { MethodDescriptor } from '../methods/types.js';
 import { CamkitError } from '../errors.js';
 import { createAdapter, type ModelAdapter } from '../capture/adapter.js';
 import { explain } from '../capture/explain.js';
+import { firstOrderHvp, targetHessian } from '../capture/shapley.js';
 import {
   binaryTarget, classTarget, finerTarget, rawScoresTarget, restTarget, segmentationMask, segmentationTarget, softmaxTarget,
   type TargetFn,
@@ -155,6 +156,7 @@ async function* mapChecks(ctx: Ctx, id: string, fn: TargetFn, refs: Record<strin
       yield skip(id, key, 'grayscale_cam', why);
       continue;
     }
+    if (m.explain.via === 'second-order') yield* hvpCheck(ctx, id, key, fn, ref);
     const tol = ref.precision_sensitive ? TOL.precision_sensitive : TOL.grayscale_cam;
     try {
       const r = await explain(ctx.adapter, ctx.x, { method: m.name, layer: ctx.layer, target: fn, runtime: ctx.opts.runtime });
@@ -162,6 +164,25 @@ async function* mapChecks(ctx: Ctx, id: string, fn: TargetFn, refs: Record<strin
     } catch (e) {
       yield fail(id, key, 'grayscale_cam', tol, e);
     }
+  }
+}
+
+/** The second-order term explain() uses (first-order recipe, ../capture/shapley.ts) against the stored extra.hvp. */
+async function* hvpCheck(ctx: Ctx, id: string, key: string, fn: TargetFn, ref: GoldenMethodRef): AsyncGenerator<CheckLine> {
+  const extra = ref.extra && !Array.isArray(ref.extra) ? (ref.extra as Record<string, unknown>) : {};
+  const stored = f32(extra.hvp as GoldenArray | null | undefined);
+  const cls = ctx.c.target_class;
+  if (!stored || typeof cls !== 'number') return;
+  try {
+    const [out, A] = tf.tidy(() => [ctx.adapter.predict(ctx.x), ctx.adapter.activations(ctx.x, ctx.layer)]);
+    const [o, a] = [(await out.data()) as Float32Array, Float32Array.from((await A.data()) as Float32Array)];
+    tf.dispose([out, A]);
+    const K = o.length;
+    const H = targetHessian(fn, false, o, 1, K, [[cls]]);
+    const hvp = H ? await firstOrderHvp(ctx.adapter, ctx.x, ctx.layer, a, H, K) : new Float32Array(a.length);
+    yield check(id, key, 'hvp', relErr(hvp, stored), TOL.hvp);
+  } catch (e) {
+    yield fail(id, key, 'hvp', TOL.hvp, e);
   }
 }
 

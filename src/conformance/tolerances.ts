@@ -34,4 +34,6 @@ export const TARGET_TOLERANCES = {
   mask: 0,
   /** Maps: max |ours − ref|. */
   grayscale_cam: 1e-4,
+  /** The second-order term hvp = H·A (ShapleyCAM's extra.hvp): relative (golden README, v2). */
+  hvp: 1e-3,
 } as const;

@@ -106,8 +106,9 @@ describe('golden v2 targets and segmentation: end to end', () => {
     for (const c of segCases) lines.push(...(await collect(segmentationE2EChecks(g, c, opts, load))));
     expect(lines.filter((l) => l.status === 'FAIL')).toEqual([]);
     // Per target case: 7 targets × (value, dT/dz, gradients) + 6 targets × 2 maps + ShapleyCAM's map
-    // under Softmax and ReST; per segmentation case: output, mask, value, activations, gradients + 4 maps.
-    expect(lines.filter((l) => l.status === 'PASS').length).toBe(targetCases.length * (7 * 3 + 6 * 2 + 2) + segCases.length * (5 + 4));
+    // and hvp under Softmax and ReST; per segmentation case: output, mask, value, activations, gradients + 4 maps.
+    expect(lines.filter((l) => l.status === 'PASS').length).toBe(targetCases.length * (7 * 3 + 6 * 2 + 2 * 2) + segCases.length * (5 + 4));
+    expect(lines.filter((l) => l.status === 'PASS' && l.quantity === 'hvp').length).toBe(targetCases.length * 2);
     const models = new Set([...targetCases, ...segCases].map((c) => c.model));
     const weights = [...models].reduce((a, m) => a + (g.models![m!] as { weights: unknown[] }).weights.length, 0);
     expect(tf.memory().numTensors - before).toBeLessThanOrEqual(weights);
@@ -117,6 +118,8 @@ describe('golden v2 targets and segmentation: end to end', () => {
     c.targets!.ClassifierOutputReST.value = (c.targets!.ClassifierOutputReST.value as number) + 1e-3;
     (c.targets!.ClassifierOutputSoftmaxTarget.dtarget_dlogits_float64 as number[])[0] *= 1.001;
     c.targets!.ClassifierOutputTarget.methods!.GradCAM.grayscale_cam!.values[200] += 1e-3;
+    const hv = ((c.targets!.ClassifierOutputReST.methods!.ShapleyCAM.extra as { hvp: { values: number[] } }).hvp = structuredClone((c.targets!.ClassifierOutputReST.methods!.ShapleyCAM.extra as { hvp: { values: number[] } }).hvp));
+    hv.values = hv.values.map((v) => v * 1.01);
     const s = structuredClone(segCases[1]) as GoldenCase;
     const mv = (s.target as { mask: { values: number[] } }).mask.values;
     mv[0] = 1 - mv[0];
@@ -124,7 +127,7 @@ describe('golden v2 targets and segmentation: end to end', () => {
     const bent = [...(await collect(targetE2EChecks(g, c, opts, load))), ...(await collect(segmentationE2EChecks(g, s, opts, load)))];
     const failed = bent.filter((l) => l.status === 'FAIL').map((l) => `${l.caseId.split('#')[1] ?? 'seg'} ${l.method} ${l.quantity}`);
     // The targets whose maps are those of ClassifierOutputTarget by construction fail with it.
-    const want = ['ClassifierOutputReST - target_value', 'ClassifierOutputSoftmaxTarget - dtarget_dlogits', 'seg - mask', 'seg HiResCAM grayscale_cam'];
+    const want = ['ClassifierOutputReST - target_value', 'ClassifierOutputReST ShapleyCAM hvp', 'ClassifierOutputSoftmaxTarget - dtarget_dlogits', 'seg - mask', 'seg HiResCAM grayscale_cam'];
     for (const t of ['ClassifierOutputTarget', 'BinaryClassifierOutputTarget(1)', 'RawScoresOutputTarget']) want.push(`${t} GradCAM grayscale_cam`);
     expect(failed.sort()).toEqual(want.sort());
     await tf.setBackend('cpu');

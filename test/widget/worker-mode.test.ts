@@ -125,7 +125,7 @@ describe('<cam-heatmap> worker and preprocess attributes', () => {
       el.image = img;
       el.model = model;
       el.method = m.name;
-      el.target = '1';
+      el.target = 1;
       const loaded = once<CamHeatmapLoadDetail>(el, 'load');
       const failed = once<{ error: Error }>(el, 'error').then((e) => e.detail.error);
       document.body.append(el);
