@@ -35,8 +35,17 @@ export interface ModelAdapter {
   activations(x: tf.Tensor, layer: string): tf.Tensor;
   /** run the model with the layer's output replaced by `a` (x is still needed for skip paths) */
   forwardFrom(x: tf.Tensor, layer: string, a: tf.Tensor): tf.Tensor;
-  /** activations, d(score)/dA and the output, in one tidy; score(output) returns a scalar (sum over the batch) */
-  capture(x: tf.Tensor, layer: string, score: ScoreFn): CaptureResult;
+  /**
+   * activations, d(score)/dA and the output, in one tidy; score(output) returns a scalar (sum over the batch).
+   * `edit`: the rest of the forward pass runs on edit(A) instead of A, and the gradients are taken there
+   * (the activations returned stay A): ShapleyCAM's finite differences along A.
+   */
+  capture(x: tf.Tensor, layer: string, score: ScoreFn, edit?: Edit): CaptureResult;
+  /**
+   * What runs between `layer` and the explained output (layer classes / graph ops, with a fused or
+   * configured activation), or null when the adapter cannot tell (functions, layers inside nested models).
+   */
+  headOps?(layer: string): HeadOp[] | null;
   /** gradient of score(output) with respect to the input batch (saliency / guided backprop) */
   inputGradient(x: tf.Tensor, score: ScoreFn): { gradients: tf.Tensor; output: tf.Tensor };
   /** candidate layer names in order; the automatic target layer for input x */
@@ -54,6 +63,17 @@ export interface ModelAdapter {
   layersModel?(): LayersModel | undefined;
   /** The tf.GraphModel behind a GraphModel adapter (FullGrad reads its bias constants). */
   graphModel?(): GraphModel | undefined;
+}
+
+/** A change of a layer's activations for the rest of the forward pass (ModelAdapter.capture). */
+export type Edit = (a: tf.Tensor) => tf.Tensor;
+
+/** One operation between a layer and the output: a layer class or graph op, its activation, whether it combines two tensors that depend on the layer. */
+export interface HeadOp {
+  op: string;
+  activation?: string;
+  /** A product / quotient / matmul of two operands that both depend on the layer (bilinear: curvature). */
+  bilinear?: boolean;
 }
 
 /** The hook a plain function calls at the points it wants to expose: `t = hook('block3', t)`. */
@@ -99,6 +119,39 @@ function checkInput(x: tf.Tensor): void {
 
 /** The returned tensor must be one the caller may dispose; never hand back the caller's own input. */
 const own = (t: tf.Tensor, x: tf.Tensor): tf.Tensor => (t === x ? t.clone() : t);
+
+/**
+ * The nodes after `start` (excluded) on the way to `target` (included): descendants of start that
+ * target depends on; and for each, how many of its inputs depend on start.
+ */
+function headNodes(g: GraphView, start: readonly string[], target: string): { nodes: Set<string>; dependentInputs(n: string): number } {
+  const up = ancestors(g, target);
+  up.add(target);
+  const children = new Map<string, string[]>();
+  for (const n of g.nodes) for (const i of g.inputsOf(n)) children.set(i, [...(children.get(i) ?? []), n]);
+  const down = new Set<string>(start);
+  const stack = [...start];
+  while (stack.length) {
+    for (const c of children.get(stack.pop()!) ?? []) {
+      if (down.has(c)) continue;
+      down.add(c);
+      stack.push(c);
+    }
+  }
+  const nodes = new Set([...down].filter((n) => up.has(n) && !start.includes(n)));
+  return { nodes, dependentInputs: (n) => g.inputsOf(n).filter((i) => down.has(i)).length };
+}
+
+/** capture() at the input: the input gradient at edit(x) (or x), with x as the activations. */
+function inputCapture(ad: Pick<ModelAdapter, 'inputGradient'>, x: tf.Tensor, score: ScoreFn, edit?: Edit): CaptureResult {
+  const xe = edit ? tf.tidy(() => edit(x)) : x;
+  try {
+    const r = ad.inputGradient(xe, score);
+    return { activations: x.clone(), gradients: r.gradients, output: r.output };
+  } finally {
+    if (xe !== x) xe.dispose();
+  }
+}
 
 /** Runs one gradient computation with the shims, and without leaks when it throws. */
 function guarded<T>(what: string, opts: ShimOptions, fn: () => T): T {
@@ -418,13 +471,10 @@ class LayersAdapter implements ModelAdapter {
     });
   }
 
-  capture(x: tf.Tensor, layer: string, score: ScoreFn): CaptureResult {
+  capture(x: tf.Tensor, layer: string, score: ScoreFn, edit?: Edit): CaptureResult {
     checkInput(x);
     const s = this.site(layer);
-    if (s.how === 'input') {
-      const r = this.inputGradient(x, score);
-      return { activations: x.clone(), gradients: r.gradients, output: r.output };
-    }
+    if (s.how === 'input') return inputCapture(this, x, score, edit);
     return guarded(`Capturing gradients at '${layer}'`, this.opts, () =>
       withBatchNormShim(this.m, () => {
         if (s.how === 'substitute') {
@@ -438,12 +488,12 @@ class LayersAdapter implements ModelAdapter {
                 return runGraph([this.outSt], vals)[0];
               },
               score,
-              A,
+              edit ? edit(A) : A,
             );
             return { activations: own(A, x), gradients: grad, output };
           });
         }
-        return tf.tidy(() => this.probeCapture(x, s.layer, layer, score));
+        return tf.tidy(() => this.probeCapture(x, s.layer, layer, score, edit));
       }),
     );
   }
@@ -461,7 +511,7 @@ class LayersAdapter implements ModelAdapter {
   }
 
   /** Probe: the whole forward is taped; a scalar added at the layer's first call carries dScore/dA out. */
-  private probeCapture(x: tf.Tensor, layer: LayerLike, name: string, score: ScoreFn): CaptureResult {
+  private probeCapture(x: tf.Tensor, layer: LayerLike, name: string, score: ScoreFn, edit?: Edit): CaptureResult {
     let A: tf.Tensor | null = null;
     let G: tf.Tensor | null = null;
     const hook = tf.customGrad(((a: tf.Tensor, s: tf.Tensor) => ({
@@ -479,7 +529,7 @@ class LayersAdapter implements ModelAdapter {
           this.probe(layer, (o) => {
             if (A) return o;
             A = tf.keep(o.clone());
-            return hook(o, s);
+            return hook(edit ? edit(o) : o, s);
           }, () => this.applyAll(x)),
         score,
         zero,
@@ -540,6 +590,21 @@ class LayersAdapter implements ModelAdapter {
 
   layerOp(name: string): string | null {
     return (this.topLevel(name) ?? this.nested.get(name)?.layer)?.getClassName() ?? null;
+  }
+
+  headOps(layer: string): HeadOp[] | null {
+    const s = this.site(layer);
+    if (s.how === 'probe') return null; // inside a nested model: its own graph is not in the view
+    const { g } = this.view();
+    const start = s.how === 'input' ? this.m.inputs.map((i) => i.sourceLayer.name) : [layer];
+    const between = headNodes(g, start, g.outputs[this.outIndex]);
+    return [...between.nodes].map((n) => {
+      const l = this.topLevel(n.replace(/@\d+$/, ''));
+      const act = (l as { activation?: { getClassName(): string } } | undefined)?.activation?.getClassName();
+      const op = l?.getClassName() ?? 'unknown';
+      // A merge of two layer-dependent inputs that multiplies them is bilinear.
+      return { op, activation: act, bilinear: (op === 'Multiply' || op === 'Dot') && between.dependentInputs(n) > 1 };
+    });
   }
 
   order(names: readonly string[]): string[] {
@@ -639,6 +704,9 @@ function graphError(e: unknown): unknown {
   return e;
 }
 
+/** Ops whose several inputs may all depend on the layer without any product of them (sums, concatenations, max/min). */
+const ADDITIVE_OPS = new Set(['Add', 'AddV2', 'AddN', 'Sub', 'BiasAdd', 'ConcatV2', 'Concat', 'Pack', 'Maximum', 'Minimum', 'IdentityN']);
+
 const nodeOf = (name: string) => name.replace(/:\d+$/, '');
 
 // Dry-run shapes per model and input shape: adapters are cheap and made per option set, the dry run is not.
@@ -726,13 +794,10 @@ class GraphAdapter implements ModelAdapter {
     return tf.tidy(() => own(this.exec({ ...this.feeds(x), [layer]: a }, this.outName), a));
   }
 
-  capture(x: tf.Tensor, layer: string, score: ScoreFn): CaptureResult {
+  capture(x: tf.Tensor, layer: string, score: ScoreFn, edit?: Edit): CaptureResult {
     checkInput(x);
     this.check(layer);
-    if (layer === INPUT_LAYER || layer === this.inName) {
-      const r = this.inputGradient(x, score);
-      return { activations: x.clone(), gradients: r.gradients, output: r.output };
-    }
+    if (layer === INPUT_LAYER || layer === this.inName) return inputCapture(this, x, score, edit);
     const anc = this.ancestorsOfOutput();
     if (anc && !anc.has(nodeOf(layer)) && nodeOf(layer) !== nodeOf(this.outName)) {
       throw new ModelError('E_MODEL', `Node '${layer}' is not on the path from the input to '${this.outName}': the explained output does not depend on it.`);
@@ -742,7 +807,7 @@ class GraphAdapter implements ModelAdapter {
         const feeds = this.feeds(x);
         // Forward to A outside the tape: an executeAsync-only graph fails here, before any grad.
         const A = this.exec(feeds, layer);
-        const { grad, output } = gradWithOutput((a) => this.exec({ ...feeds, [layer]: a }, this.outName), score, A);
+        const { grad, output } = gradWithOutput((a) => this.exec({ ...feeds, [layer]: a }, this.outName), score, edit ? edit(A) : A);
         return { activations: own(A, x), gradients: grad, output };
       }),
     );
@@ -770,6 +835,18 @@ class GraphAdapter implements ModelAdapter {
 
   layerOp(name: string): string | null {
     return this.m.executor?.graph?.nodes?.[nodeOf(name)]?.op ?? null;
+  }
+
+  headOps(layer: string): HeadOp[] | null {
+    const g = this.graphView();
+    const nodes = this.m.executor?.graph?.nodes;
+    if (!g || !nodes) return null;
+    const between = headNodes(g, [layer === INPUT_LAYER ? this.inName : nodeOf(layer)], nodeOf(this.outName));
+    return [...between.nodes].map((n) => {
+      const node = nodes[n] as GraphNodeLike & { attrParams?: Record<string, { value?: unknown } | undefined> };
+      const fused = node.attrParams?.fusedOps?.value as string[] | undefined;
+      return { op: node.op, activation: fused?.[1], bilinear: !ADDITIVE_OPS.has(node.op) && between.dependentInputs(n) > 1 };
+    });
   }
 
   order(names: readonly string[]): string[] {
@@ -973,18 +1050,15 @@ class FunctionAdapter implements ModelAdapter {
     });
   }
 
-  capture(x: tf.Tensor, layer: string, score: ScoreFn): CaptureResult {
+  capture(x: tf.Tensor, layer: string, score: ScoreFn, edit?: Edit): CaptureResult {
     checkInput(x);
     this.check(layer, x);
-    if (layer === INPUT_LAYER) {
-      const r = this.inputGradient(x, score);
-      return { activations: x.clone(), gradients: r.gradients, output: r.output };
-    }
+    if (layer === INPUT_LAYER) return inputCapture(this, x, score, edit);
     // Substitution through the hook: forward to A untaped, then tape only the run with A swapped in.
     return guarded(`Capturing gradients at '${layer}'`, this.opts, () =>
       tf.tidy(() => {
         const A = this.activations(x, layer);
-        const { grad, output } = gradWithOutput((a) => this.forwardFromTaped(x, layer, a), score, A);
+        const { grad, output } = gradWithOutput((a) => this.forwardFromTaped(x, layer, a), score, edit ? edit(A) : A);
         return { activations: A, gradients: grad, output };
       }),
     );

@@ -12,13 +12,13 @@ import { DEFAULT_METHOD, methodDescriptor } from '../methods/registry.js';
 import type { CamMethod, MethodDescriptor } from '../methods/types.js';
 import { getRuntime, type Runtime } from '../runtime/init.js';
 import { loadExtension } from '../runtime/extension.js';
-import { createAdapter, isAdapter, type AdapterOptions, type ExplainableModel, type ModelAdapter } from './adapter.js';
+import { createAdapter, isAdapter, type AdapterOptions, type ExplainableModel, type ModelAdapter, type ScoreFn } from './adapter.js';
 import { adapterOpts, withGuidedRelu } from './guided.js';
 import { makeScore, onProbabilities, resolveTargets, targetForRows, type Target } from './targets.js';
 import { ablationPlan, augSmooth, maskPlan, noisyGradientPlan, type PerturbationOptions, type PerturbationResult } from './perturbation.js';
 import { withTokens } from './tokens.js';
 import { finerTarget, type FinerOptions } from './target-library.js';
-import { firstOrderHvp, targetHessian } from './shapley.js';
+import { finiteDifferenceHvp, firstOrderHvp, piecewiseLinearHead, targetHessian, type SecondOrderMode } from './shapley.js';
 import { refineMaps } from '../methods/refinecam.js';
 import { fullGradMaps } from './fullgrad.js';
 import { findAttention, postMaps, rolloutMaps, rolloutParams, type RolloutOptions, type RolloutPlan } from './rollout.js';
@@ -72,6 +72,12 @@ export interface ExplainOptions extends Omit<CamOptions, 'output'>, AdapterOptio
   augSmooth?: boolean;
   /** Finer-CAM: alpha and the comparison positions of its target (finerTarget's options). */
   finer?: FinerOptions;
+  /**
+   * ShapleyCAM's hvp: 'first-order' (exact when the head after the layer is piecewise linear; needs a
+   * target whose Hessian is known), 'finite-difference' (central differences of the gradient along A,
+   * any smooth head and any target), or 'auto' (default: first-order where it is exact, else finite differences).
+   */
+  secondOrder?: SecondOrderMode;
 }
 
 export interface ExplainResult extends Omit<CamResult, 'method'> {
@@ -327,6 +333,38 @@ async function headFrom(out: tf.Tensor, opts: ExplainOptions, n: number) {
   return { targets: c === 1 && typeof opts.target !== 'function' ? targets.map(() => [0]) : targets, score, output, outputShape };
 }
 
+/**
+ * ShapleyCAM's hvp at the layer (./shapley.ts): the first-order recipe where it is exact (a piecewise
+ * linear head and a target with a known Hessian), else central differences; undefined when it is zero.
+ */
+async function secondOrderTerm(
+  ad: ModelAdapter,
+  xs: tf.Tensor,
+  layer: string,
+  a: Float32Array,
+  shape: number[],
+  target: Target | undefined,
+  score: ScoreFn,
+  head: Awaited<ReturnType<typeof headFrom>>,
+  count: number,
+  opts: ExplainOptions,
+): Promise<CamArrays['hvp']> {
+  const mode = opts.secondOrder ?? 'auto';
+  if (mode !== 'auto' && mode !== 'first-order' && mode !== 'finite-difference') throw new OptionError(`secondOrder must be 'auto', 'first-order' or 'finite-difference', got ${String(mode)}.`);
+  const K = head.outputShape[head.outputShape.length - 1];
+  let H: Float64Array | null | undefined;
+  if (mode === 'first-order' || (mode === 'auto' && piecewiseLinearHead(ad.headOps?.(layer) ?? null))) {
+    try {
+      H = targetHessian(target, opts.scoreOn === 'probabilities', head.output, count, K, head.targets);
+    } catch (e) {
+      if (mode === 'first-order') throw e; // auto: a target without a known Hessian takes the differences
+    }
+  }
+  if (H === null) return undefined; // a target linear in the output of a piecewise-linear head: hvp = 0
+  if (H) return { data: await firstOrderHvp(ad, xs, layer, a, H, K), shape };
+  return { data: await finiteDifferenceHvp(ad, xs, layer, score), shape };
+}
+
 async function gradientCam(
   bind: Binder,
   x: tf.Tensor,
@@ -382,11 +420,7 @@ async function gradientCam(
       checkAbort(opts.signal);
       const shape = cap.activations.shape;
       const inputs: CamArrays = { activations: { data: a, shape }, inputSize: [x.shape[1]!, x.shape[2]!] as [number, number] };
-      if (secondOrder) {
-        const K = head.outputShape[head.outputShape.length - 1];
-        const H = targetHessian(target, opts.scoreOn === 'probabilities', head.output, count, K, head.targets);
-        if (H) inputs.hvp = { data: await firstOrderHvp(ad, xs, layer, a, H, K), shape };
-      }
+      if (secondOrder) inputs.hvp = await secondOrderTerm(ad, xs, layer, a, shape, target, score, head, count, opts);
       if (method.cam.extension) await loadExtension(rt);
       parts.push(computeCamSync(rt, method, g ? { ...inputs, gradients: { data: g, shape } } : inputs, cam));
       tick();

@@ -6,12 +6,69 @@
 // add, BatchNorm in inference), so hvp = Jᵀ·H_z·(J·A) with (J·A)_k = ⟨∂z_k/∂A, A⟩ and
 // Jᵀu = Σ_k u_k·∂z_k/∂A. One backward pass of a batch tiled K times gives every ∂z_k/∂A; H_z is
 // analytic for the targets whose Hessian in z is known (below). A head with curvature after the layer
-// (softmax or sigmoid inside the model, GELU, LayerNorm, attention) drops the second part: hvp is
-// then the Gauss–Newton part only (documented in docs/methods.md).
+// (softmax or sigmoid inside the model, GELU, LayerNorm, attention) would drop the second part, so
+// there, and for targets whose Hessian is not known, hvp comes from central differences of the
+// gradient along A instead (finiteDifferenceHvp), which holds for any smooth head.
 import * as tf from '@tensorflow/tfjs-core';
 import { ModelError } from '../errors.js';
-import type { ModelAdapter } from './adapter.js';
+import type { HeadOp, ModelAdapter, ScoreFn } from './adapter.js';
 import type { Target } from './targets.js';
+
+/** How explain() computes ShapleyCAM's hvp: see docs/methods.md (ShapleyCAM). */
+export type SecondOrderMode = 'auto' | 'first-order' | 'finite-difference';
+
+// Layer classes (LayersModels) and graph ops (GraphModels) that are piecewise linear in their inputs:
+// with only these between the layer and the output, ∂²z/∂A² = 0 almost everywhere.
+const PIECEWISE_LINEAR = new Set([
+  // tf.layers
+  'InputLayer', 'Conv1D', 'Conv2D', 'Conv3D', 'DepthwiseConv2D', 'SeparableConv2D', 'Conv2DTranspose', 'Dense',
+  'MaxPooling1D', 'MaxPooling2D', 'MaxPooling3D', 'AveragePooling1D', 'AveragePooling2D', 'AveragePooling3D',
+  'GlobalAveragePooling1D', 'GlobalAveragePooling2D', 'GlobalMaxPooling1D', 'GlobalMaxPooling2D', 'Flatten', 'Reshape',
+  'Permute', 'RepeatVector', 'Add', 'Subtract', 'Average', 'Maximum', 'Minimum', 'Concatenate', 'Dropout', 'SpatialDropout1D',
+  'SpatialDropout2D', 'GaussianNoise', 'GaussianDropout', 'AlphaDropout', 'BatchNormalization', 'ZeroPadding2D', 'Cropping2D',
+  'UpSampling2D', 'ReLU', 'LeakyReLU', 'PReLU', 'Activation',
+  // tfjs-converter ops
+  'Conv2D', 'DepthwiseConv2d', 'DepthwiseConv2dNative', 'Conv2DBackpropInput', '_FusedConv2D', 'FusedDepthwiseConv2dNative',
+  'MatMul', 'BatchMatMul', 'BatchMatMulV2', '_FusedMatMul', 'BiasAdd', 'Add', 'AddV2', 'AddN', 'Sub', 'Mul', 'Neg',
+  'MaxPool', 'AvgPool', 'Mean', 'Max', 'Min', 'Sum', 'Relu', 'Relu6', 'LeakyRelu', 'Prelu', 'Maximum', 'Minimum', 'Reshape',
+  'Squeeze', 'ExpandDims', 'ConcatV2', 'Concat', 'Pad', 'PadV2', 'MirrorPad', 'Identity', 'IdentityN', 'Transpose', 'StridedSlice',
+  'Slice', 'Pack', 'Unpack', 'Split', 'SplitV', 'Tile', 'GatherV2', 'Gather', 'FusedBatchNorm', 'FusedBatchNormV2',
+  'FusedBatchNormV3', 'ResizeBilinear', 'ResizeNearestNeighbor', 'Cast', 'Shape', 'Const', 'Placeholder', 'Fill', 'ZerosLike',
+]);
+const PIECEWISE_LINEAR_ACTIVATIONS = new Set(['linear', 'relu', 'relu6', 'leakyrelu', 'prelu']);
+
+/** Whether the head after the layer is known to be piecewise linear in its activations (null ops: unknown → false). */
+export function piecewiseLinearHead(ops: readonly HeadOp[] | null): boolean {
+  if (!ops) return false;
+  return ops.every((o) => PIECEWISE_LINEAR.has(o.op) && !o.bilinear && (o.activation === undefined || PIECEWISE_LINEAR_ACTIVATIONS.has(o.activation)));
+}
+
+/**
+ * hvp = H·A = d/dε ∇_A T(A(1 + ε)) at ε = 0, by central differences with one Richardson step:
+ * D(h) = (g(h) − g(−h))/2h, hvp = (4·D(h/2) − D(h))/3, exact to O(h⁴) for a smooth head. Four
+ * backward passes; g at A scaled by 1 ± h (ModelAdapter.capture's `edit`).
+ */
+export async function finiteDifferenceHvp(ad: ModelAdapter, x: tf.Tensor, layer: string, score: ScoreFn, h = FD_STEP): Promise<Float32Array> {
+  const grad = async (e: number): Promise<Float32Array> => {
+    const cap = ad.capture(x, layer, score, (a) => tf.mul(a, 1 + e));
+    try {
+      return Float32Array.from((await cap.gradients.data()) as Float32Array);
+    } finally {
+      tf.dispose([cap.activations, cap.gradients, cap.output]);
+    }
+  };
+  const [p1, m1, p2, m2] = [await grad(h), await grad(-h), await grad(h / 2), await grad(-h / 2)];
+  const out = new Float32Array(p1.length);
+  for (let i = 0; i < out.length; i++) {
+    const d1 = (p1[i] - m1[i]) / (2 * h);
+    const d2 = (p2[i] - m2[i]) / h;
+    out[i] = (4 * d2 - d1) / 3;
+  }
+  return out;
+}
+
+/** Relative step of finiteDifferenceHvp: float32 gradient noise ∝ 1/h against the O(h⁴) truncation (measured best near 2e-2 on golden v2). */
+export const FD_STEP = 2e-2;
 
 /** Rows of one backward pass: tiled copies of the input (K per image) are split into passes of this many. */
 const ROWS_PER_PASS = 64;

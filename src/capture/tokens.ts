@@ -5,7 +5,7 @@
 // `tokens` option, or are inferred from the input size when only one patch grid fits.
 import * as tf from '@tensorflow/tfjs-core';
 import { ModelError, OptionError } from '../errors.js';
-import type { CaptureResult, ModelAdapter, ScoreFn } from './adapter.js';
+import type { CaptureResult, Edit, HeadOp, ModelAdapter, ScoreFn } from './adapter.js';
 
 export interface TokenOptions {
   /** [h, w] of the patch grid. */
@@ -124,6 +124,10 @@ export class TokenAdapter implements ModelAdapter, TokenAware {
     return this.inner.graphModel?.();
   }
 
+  headOps(layer: string): HeadOp[] | null {
+    return this.inner.headOps?.(layer) ?? null;
+  }
+
   private key(x: tf.Tensor, layer: string): string {
     return `${layer}|${x.shape.join('x')}`;
   }
@@ -196,8 +200,8 @@ export class TokenAdapter implements ModelAdapter, TokenAware {
     }
   }
 
-  capture(x: tf.Tensor, layer: string, score: ScoreFn): CaptureResult {
-    const r = this.inner.capture(x, layer, score);
+  capture(x: tf.Tensor, layer: string, score: ScoreFn, edit?: Edit): CaptureResult {
+    const r = this.inner.capture(x, layer, score, edit);
     if (r.activations.rank !== 3) return r;
     let l: TokenLayout | null;
     try {

@@ -55,13 +55,13 @@ for (const backend of BACKENDS) {
       }
     });
 
-    it('ShapleyCAM: a target without a known Hessian is refused (E_TARGET), nothing leaks', async () => {
+    it('ShapleyCAM (secondOrder first-order): a target without a known Hessian is refused (E_TARGET), nothing leaks', async () => {
       const c = withTargets[0];
       const model = await goldenModel(g, c.model);
       const x = goldenImage(g, c.image);
       const before = tf.memory().numTensors;
-      await expect(explain(model, x, { method: 'ShapleyCAM', layer: c.target_layer, target: similarityTarget([1, 0, 0, 0, 0]) })).rejects.toMatchObject({ code: 'E_TARGET' });
-      await expect(explain(model, x, { method: 'ShapleyCAM', layer: c.target_layer, target: restTarget(0), scoreOn: 'probabilities' })).rejects.toMatchObject({ code: 'E_TARGET' });
+      await expect(explain(model, x, { method: 'ShapleyCAM', layer: c.target_layer, target: similarityTarget([1, 0, 0, 0, 0]), secondOrder: 'first-order' })).rejects.toMatchObject({ code: 'E_TARGET' });
+      await expect(explain(model, x, { method: 'ShapleyCAM', layer: c.target_layer, target: restTarget(0), scoreOn: 'probabilities', secondOrder: 'first-order' })).rejects.toMatchObject({ code: 'E_TARGET' });
       expect(tf.memory().numTensors).toBe(before);
       x.dispose();
     });
