@@ -82,11 +82,12 @@ export function targetHessian(target: Target | undefined, probabilities: boolean
   const name = typeof target === 'function' ? target.info?.name : 'class';
   let kind: 'zero' | 'softmax' | 'rest';
   if (name === 'class' || name === 'classTarget') kind = probabilities ? 'softmax' : 'zero';
-  else if (!probabilities && (name === 'binaryTarget' || name === 'rawScoresTarget')) kind = 'zero';
+  // Linear in the output (the masks of the dense targets are piecewise constant in it).
+  else if (!probabilities && (name === 'binaryTarget' || name === 'rawScoresTarget' || name === 'segmentationTarget' || name === 'heatmapTarget')) kind = 'zero';
   else if (!probabilities && name === 'softmaxTarget') kind = 'softmax';
   else if (!probabilities && name === 'restTarget') kind = 'rest';
   else {
-    throw new ModelError('E_TARGET', 'The second-order term needs the target\'s Hessian in the output: use a class index, classTarget, softmaxTarget, restTarget, binaryTarget or rawScoresTarget (scoreOn \'logits\').');
+    throw new ModelError('E_TARGET', 'The first-order recipe needs the target\'s Hessian in the output: use a class index, classTarget, softmaxTarget, restTarget, binaryTarget, rawScoresTarget, segmentationTarget or heatmapTarget (scoreOn \'logits\'), or secondOrder \'auto\' / \'finite-difference\'.');
   }
   if (kind === 'zero') return null;
   if (out.length !== n * K) throw new ModelError('E_TARGET', `The second-order term needs an [N, classes] output; this one has ${out.length / n} values per sample.`);

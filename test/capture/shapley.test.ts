@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { explain } from '../../src/capture/explain.js';
 import { createAdapter } from '../../src/capture/adapter.js';
 import { finiteDifferenceHvp, piecewiseLinearHead } from '../../src/capture/shapley.js';
-import { classTarget, restTarget, similarityTarget, softmaxTarget } from '../../src/capture/target-library.js';
+import { classTarget, restTarget, segmentationTarget, similarityTarget, softmaxTarget } from '../../src/capture/target-library.js';
 import { computeCamSync } from '../../src/compute.js';
 import { createRuntime } from '../../src/runtime/init.js';
 import { methodDescriptor } from '../../src/methods/registry.js';
@@ -139,6 +139,18 @@ describe('ShapleyCAM second-order term', () => {
       x.dispose();
     }
     expect(checked).toBeGreaterThanOrEqual(4);
+  });
+
+  it('segmentation (golden v2 seg_s3): segmentationTarget is linear in the output, so ShapleyCAM = Grad-CAM there (hvp 0, as pgc)', async () => {
+    const seg = g.cases.find((c) => c.model === 'seg_s3' && (c.target as { category?: number } | undefined)?.category !== undefined)!;
+    const m = await goldenModel(g, seg.model);
+    const x = goldenImage(g, seg.image);
+    const t = segmentationTarget((seg.target as { category: number }).category);
+    const rt = await createRuntime('js');
+    const [s1, g1] = [await explain(m, x, { method: 'ShapleyCAM', layer: seg.target_layer, target: t, runtime: rt }), await explain(m, x, { method: 'GradCAM', layer: seg.target_layer, target: t, runtime: rt })];
+    expect(absErr(s1.map, g1.map)).toBeLessThan(1e-6);
+    expect(absErr(s1.map, seg.methods.GradCAM.grayscale_cam.values)).toBeLessThan(1e-4);
+    x.dispose();
   });
 
   it('targets without a known Hessian: first-order refuses (E_TARGET), auto takes central differences; bad modes are option errors; no leaks', async () => {
