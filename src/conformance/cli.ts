@@ -1,12 +1,12 @@
-// `camkit conformance FILE [--methods A,B] [--kernels simd|scalar|js] [--backend cpu|wasm]`:
+// `camkit conformance FILE [--methods A,B] [--kernels simd|scalar|js] [--backend cpu|wasm] [--model-format layers|graph]`:
 // argument parsing and I/O around runner.ts, kept apart so tests can run it in-process.
 import { readFileSync } from 'node:fs';
 import { CamkitError, NameError, OptionError } from '../errors.js';
 import { createRuntime, getRuntime, KERNEL_CHOICES, type KernelsChoice } from '../runtime/init.js';
 import { parseGolden } from './golden.js';
-import { formatLine, resolveMethods, runConformance, summary, type Tally } from './runner.js';
+import { formatLine, MODEL_FORMATS, resolveMethods, runConformance, summary, type ModelFormat, type Tally } from './runner.js';
 
-export const USAGE = 'usage: conformance FILE [--methods A,B,...] [--kernels auto|simd|scalar|js] [--backend cpu|wasm]';
+export const USAGE = 'usage: conformance FILE [--methods A,B,...] [--kernels auto|simd|scalar|js] [--backend cpu|wasm [--model-format layers|graph]]';
 
 export interface CliIO {
   out(line: string): void;
@@ -18,6 +18,7 @@ interface Args {
   methods?: string[];
   kernels: KernelsChoice;
   backend?: string;
+  modelFormat?: ModelFormat;
 }
 
 function parseArgs(argv: readonly string[]): Args {
@@ -35,11 +36,16 @@ function parseArgs(argv: readonly string[]): Args {
     if (arg === '--methods') a.methods = value().split(',').filter((s) => s.trim() !== '');
     else if (arg === '--kernels') a.kernels = value() as KernelsChoice;
     else if (arg === '--backend') a.backend = value();
-    else if (arg.startsWith('-')) throw new NameError('option', arg, ['--methods', '--kernels', '--backend']);
+    else if (arg === '--model-format') a.modelFormat = value() as ModelFormat;
+    else if (arg.startsWith('-')) throw new NameError('option', arg, ['--methods', '--kernels', '--backend', '--model-format']);
     else if (a.file === undefined) a.file = arg;
     else throw new OptionError(`unexpected argument ${arg}. ${USAGE}`);
   }
   if (a.file === undefined) throw new OptionError(`no file given. ${USAGE}`);
+  if (a.modelFormat !== undefined) {
+    if (!(MODEL_FORMATS as readonly string[]).includes(a.modelFormat)) throw new NameError('model format', a.modelFormat, MODEL_FORMATS);
+    if (a.backend === undefined) throw new OptionError(`--model-format runs the models: give --backend too. ${USAGE}`);
+  }
   return a as Args;
 }
 
@@ -59,7 +65,7 @@ export async function conformanceCli(argv: readonly string[], io: CliIO): Promis
     }
     const golden = parseGolden(text, args.file);
     text = '';
-    for await (const l of runConformance(golden, { runtime, methods: args.methods, backend: args.backend })) {
+    for await (const l of runConformance(golden, { runtime, methods: args.methods, backend: args.backend, modelFormat: args.modelFormat })) {
       io.out(formatLine(l));
       if (l.status === 'PASS') t.passed++;
       else if (l.status === 'FAIL') t.failed++;

@@ -13,7 +13,8 @@ import { ablationPlan, maskPlan } from '../capture/perturbation.js';
 import { guidedBackprop } from '../capture/guided.js';
 import { explain } from '../capture/explain.js';
 import { caseSubject, f32, inputSize, type GoldenCase, type GoldenFile } from './golden.js';
-import type { CheckLine } from './runner.js';
+import type { CheckLine, ModelFormat } from './runner.js';
+import { graphify } from './graphify.js';
 import { absErr, relErr } from '../core/compare.js';
 import { CONFORMANCE_TOLERANCES } from './tolerances.js';
 import { vitChecks } from './vit.js';
@@ -33,6 +34,8 @@ export const E2E_TOLERANCES = {
 
 export interface E2EOptions {
   backend: string;
+  /** 'graph': each model rewritten as tensorflowjs_converter's GraphModel (./graphify.ts); default 'layers'. */
+  modelFormat?: ModelFormat;
   /** Only these methods (default: every method in the case). */
   methods?: readonly MethodDescriptor[];
   runtime: Runtime;
@@ -43,26 +46,32 @@ interface StoredModel {
   weights: { name: string; shape: number[]; values: number[] }[];
 }
 
-// Rebuilt models, per file, model name and backend (weights live on one backend).
-const models = new WeakMap<object, Map<string, Promise<tf.LayersModel>>>();
+// Rebuilt models, per file, model name, backend and format (weights live on one backend).
+const models = new WeakMap<object, Map<string, Promise<tf.LayersModel | tf.GraphModel>>>();
 
 /** A file's model rebuilt with tf.loadLayersModel from its topology and weights (cached per file, name, backend). */
-export function loadModel(file: Pick<GoldenFile, 'models'>, name: string, backend: string): Promise<tf.LayersModel> {
+export function loadModel(file: Pick<GoldenFile, 'models'>, name: string, backend: string): Promise<tf.LayersModel>;
+/** The same model as the GraphModel tensorflowjs_converter would make of it (cached too). */
+export function loadModel(file: Pick<GoldenFile, 'models'>, name: string, backend: string, format: ModelFormat): Promise<tf.LayersModel | tf.GraphModel>;
+export function loadModel(file: Pick<GoldenFile, 'models'>, name: string, backend: string, format: ModelFormat = 'layers'): Promise<tf.LayersModel | tf.GraphModel> {
   let perFile = models.get(file);
   if (!perFile) models.set(file, (perFile = new Map()));
-  const key = `${name}|${backend}`;
+  const key = `${name}|${backend}|${format}`;
   let p = perFile.get(key);
   if (!p) {
-    const m = (file.models as Record<string, StoredModel> | undefined)?.[name];
-    if (!m || !m.tfjs_model_topology || !Array.isArray(m.weights)) return Promise.reject(new Error(`model '${name}' has no tfjs_model_topology/weights`));
-    const weightSpecs = m.weights.map((w) => ({ name: w.name, shape: w.shape, dtype: 'float32' as const }));
-    const buf = new Float32Array(m.weights.reduce((n, w) => n + w.values.length, 0));
-    let o = 0;
-    for (const w of m.weights) {
-      buf.set(w.values, o);
-      o += w.values.length;
+    if (format === 'graph') p = (loadModel(file, name, backend) as Promise<tf.LayersModel>).then((m) => graphify(m));
+    else {
+      const m = (file.models as Record<string, StoredModel> | undefined)?.[name];
+      if (!m || !m.tfjs_model_topology || !Array.isArray(m.weights)) return Promise.reject(new Error(`model '${name}' has no tfjs_model_topology/weights`));
+      const weightSpecs = m.weights.map((w) => ({ name: w.name, shape: w.shape, dtype: 'float32' as const }));
+      const buf = new Float32Array(m.weights.reduce((n, w) => n + w.values.length, 0));
+      let o = 0;
+      for (const w of m.weights) {
+        buf.set(w.values, o);
+        o += w.values.length;
+      }
+      p = tf.loadLayersModel(tf.io.fromMemory({ modelTopology: m.tfjs_model_topology, weightSpecs, weightData: buf.buffer }));
     }
-    p = tf.loadLayersModel(tf.io.fromMemory({ modelTopology: m.tfjs_model_topology, weightSpecs, weightData: buf.buffer }));
     p.catch(() => perFile!.delete(key));
     perFile.set(key, p);
   }
@@ -97,7 +106,7 @@ export async function* e2eChecks(file: GoldenFile, c: GoldenCase, opts: E2EOptio
   }
   // Segmentation cases and stored targets: ./targets-e2e.ts.
   if (c.task === 'segmentation') {
-    yield* segmentationE2EChecks(file, c, opts, (f, name, be) => useBackend(be).then(() => loadModel(f, name, be)));
+    yield* segmentationE2EChecks(file, c, opts, (f, name, be) => useBackend(be).then(() => loadModel(f, name, be, opts.modelFormat ?? 'layers')));
     return;
   }
   const modelName = String(c.model ?? '');
@@ -107,10 +116,10 @@ export async function* e2eChecks(file: GoldenFile, c: GoldenCase, opts: E2EOptio
     return;
   }
   const { image, layer, cls } = subject;
-  let model: tf.LayersModel;
+  let model: tf.LayersModel | tf.GraphModel;
   try {
     await useBackend(opts.backend);
-    model = await loadModel(file, modelName, opts.backend);
+    model = await loadModel(file, modelName, opts.backend, opts.modelFormat ?? 'layers');
   } catch (e) {
     yield fail('-', 'logits', E2E_TOLERANCES.logits, e);
     return;
@@ -233,5 +242,5 @@ export async function* e2eChecks(file: GoldenFile, c: GoldenCase, opts: E2EOptio
   } finally {
     x.dispose();
   }
-  yield* targetE2EChecks(file, c, opts, (f, name, be) => useBackend(be).then(() => loadModel(f, name, be)));
+  yield* targetE2EChecks(file, c, opts, (f, name, be) => useBackend(be).then(() => loadModel(f, name, be, opts.modelFormat ?? 'layers')));
 }

@@ -38,11 +38,13 @@ export interface ConformanceOptions {
   runtime: Runtime;
   /** 'cpu' | 'wasm': also run the end-to-end checks of ./e2e.ts through a TF.js model. */
   backend?: string;
+  /** The end-to-end checks' model: 'layers' (default) or the GraphModel the converter would make of it. */
+  modelFormat?: ModelFormat;
 }
 
 /** The contract of ./e2e.ts (written separately). */
 export interface E2EModule {
-  e2eChecks(file: GoldenFile, caseObj: GoldenCase, opts: { backend: string; methods?: readonly MethodDescriptor[]; runtime: Runtime }): AsyncIterable<CheckLine>;
+  e2eChecks(file: GoldenFile, caseObj: GoldenCase, opts: { backend: string; methods?: readonly MethodDescriptor[]; runtime: Runtime; modelFormat?: ModelFormat }): AsyncIterable<CheckLine>;
 }
 
 export const BACKENDS = ['cpu', 'wasm'] as const;
@@ -66,6 +68,10 @@ const check = (c: GoldenCase, method: string, quantity: string, err: number, tol
 });
 const skip = (c: GoldenCase, method: string, quantity: string, reason: string): CheckLine => ({ status: 'SKIP', caseId: c.id, method, quantity, reason });
 
+/** How the end-to-end checks load a case's model: as stored (a LayersModel), or rewritten as tensorflowjs_converter's GraphModel (./graphify.ts). */
+export const MODEL_FORMATS = ['layers', 'graph'] as const;
+export type ModelFormat = (typeof MODEL_FORMATS)[number];
+
 /** The methods named by --methods; NameError on an unknown one. */
 export function resolveMethods(names: readonly string[]): MethodDescriptor[] {
   return names.map((n) => methodDescriptor(n.trim()));
@@ -81,7 +87,7 @@ export async function* runConformance(g: GoldenFile, opts: ConformanceOptions): 
   for (const c of g.cases) {
     yield* caseChecks(g, c, opts.runtime, wanted);
     yield* storedTargetChecks(g, c, opts.runtime, wanted, caseChecks);
-    if (e2e) for await (const l of e2e.e2eChecks(g, c, { backend: opts.backend!, methods: wanted, runtime: opts.runtime })) yield l;
+    if (e2e) for await (const l of e2e.e2eChecks(g, c, { backend: opts.backend!, methods: wanted, runtime: opts.runtime, modelFormat: opts.modelFormat })) yield l;
   }
 }
 

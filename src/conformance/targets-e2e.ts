@@ -32,7 +32,7 @@ export interface TargetE2EOptions {
 }
 
 /** The rebuilt model of a case (./e2e.ts caches it per file, name and backend). */
-export type LoadModel = (file: GoldenFile, name: string, backend: string) => Promise<tf.LayersModel>;
+export type LoadModel = (file: GoldenFile, name: string, backend: string) => Promise<tf.LayersModel | tf.GraphModel>;
 
 /** The output of a one-unit head made of logit k of a [N, C] output (what pgc applied its one-output targets to). */
 function unitHead(k: number): (o: tf.Tensor) => tf.Tensor {
@@ -93,7 +93,7 @@ async function* run(file: GoldenFile, c: GoldenCase, opts: TargetE2EOptions, loa
     yield skip(c.id, '-', '*', 'the case names no stored image or target layer');
     return;
   }
-  let model: tf.LayersModel;
+  let model: tf.LayersModel | tf.GraphModel;
   try {
     model = await load(file, String(c.model ?? ''), opts.backend);
   } catch (e) {

@@ -11,7 +11,7 @@ import { E2E_TOLERANCES, e2eChecks } from '../../src/conformance/e2e.js';
 import { parseGolden, type GoldenFile } from '../../src/conformance/golden.js';
 import type { CheckLine } from '../../src/conformance/runner.js';
 import { createRuntime } from '../../src/runtime/init.js';
-import { GOLDEN_PATH } from '../helpers/golden.js';
+import { GOLDEN_PATH, GOLDEN_V2_PATH } from '../helpers/golden.js';
 import tol from '../tolerances.json';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -68,6 +68,25 @@ describe('conformance --backend', () => {
     expect(code, err.join('\n')).toBe(0);
     checkRun(out);
   });
+
+  it('--model-format graph: the same checks through the GraphModel the converter would make of each model', async () => {
+    const out: string[] = [], err: string[] = [];
+    const code = await conformanceCli([join(root, FILE), '--backend', 'cpu', '--model-format', 'graph'], { out: (l) => out.push(l), err: (l) => err.push(l) });
+    expect(code, err.join('\n')).toBe(0);
+    checkRun(out);
+    // v2: FullGrad's bias sites read from the graph's fused conv nodes, every CNN case.
+    const v2: string[] = [];
+    expect(await conformanceCli([GOLDEN_V2_PATH, '--backend', 'cpu', '--model-format', 'graph', '--methods', 'FullGrad'], { out: (l) => v2.push(l), err: (l) => v2.push(l) })).toBe(0);
+    const rows = v2.map((l) => l.split('\t'));
+    expect(rows.filter((r) => r[0] === 'PASS' && r[2] === 'FullGrad' && r[3] === 'grayscale_cam').length).toBeGreaterThanOrEqual(20);
+    expect(rows.filter((r) => r[0] === 'FAIL')).toEqual([]);
+    // Argument errors: a format needs --backend; unknown formats are named.
+    const e: string[] = [];
+    expect(await conformanceCli([join(root, FILE), '--model-format', 'graph'], { out: () => {}, err: (l) => e.push(l) })).toBe(2);
+    expect(await conformanceCli([join(root, FILE), '--backend', 'cpu', '--model-format', 'onnx'], { out: () => {}, err: (l) => e.push(l) })).toBe(2);
+    expect(e[0]).toMatch(/--backend/);
+    expect(e[1]).toMatch(/onnx.*layers.*graph/);
+  }, 300_000);
 
   it('reports FAIL when the model, the logits or the stored scores are off', async () => {
     const g = parseGolden(readFileSync(GOLDEN_PATH, 'utf8')) as GoldenFile & {

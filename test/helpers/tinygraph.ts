@@ -6,62 +6,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { rand } from './flavors.js';
 
-export const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64');
-export const ints = (xs: number[]) => ({ list: { i: xs.map(String) } });
-export const dtype = { type: 'DT_FLOAT' };
-export const shapeAttr = (dims: number[]) => ({ shape: { dim: dims.map((d) => ({ size: String(d) })) } });
-
-export interface W {
-  name: string;
-  shape: number[];
-  values: Float32Array | Int32Array;
-  dtype: 'float32' | 'int32';
-}
-
-function constNode(w: W) {
-  return {
-    name: w.name,
-    op: 'Const',
-    attr: {
-      value: { tensor: { dtype: w.dtype === 'int32' ? 'DT_INT32' : 'DT_FLOAT', tensorShape: { dim: w.shape.map((d) => ({ size: String(d) })) } } },
-      dtype: { type: w.dtype === 'int32' ? 'DT_INT32' : 'DT_FLOAT' },
-    },
-  };
-}
-
-export function conv(name: string, op: string, inputs: string[], fused: string[], stride = 1) {
-  const attr: Record<string, unknown> = {
-    T: dtype,
-    strides: ints([1, stride, stride, 1]),
-    padding: { s: b64('SAME') },
-    data_format: { s: b64('NHWC') },
-    dilations: ints([1, 1, 1, 1]),
-  };
-  if (fused.length) {
-    attr.fused_ops = { list: { s: fused.map(b64) } };
-    attr.num_args = { i: String(inputs.length - 2) };
-    attr.epsilon = { f: 0 };
-  }
-  return { name, op, input: inputs, attr };
-}
-
-export function artifacts(nodes: object[], weights: W[]): tf.io.ModelArtifacts {
-  const total = weights.reduce((a, w) => a + w.values.length, 0);
-  const buf = new ArrayBuffer(total * 4);
-  let o = 0;
-  for (const w of weights) {
-    (w.dtype === 'int32' ? new Int32Array(buf, o * 4, w.values.length) : new Float32Array(buf, o * 4, w.values.length)).set(w.values as never);
-    o += w.values.length;
-  }
-  return {
-    format: 'graph-model',
-    generatedBy: 'camkit test helper',
-    convertedBy: 'hand',
-    modelTopology: { node: [...weights.map(constNode), ...nodes], library: {}, versions: { producer: 1 } },
-    weightSpecs: weights.map((w) => ({ name: w.name, shape: w.shape, dtype: w.dtype })),
-    weightData: buf,
-  };
-}
+export { artifacts, b64, conv, dtype, ints, shapeAttr, type W } from '../../src/conformance/graphify.js';
+import { artifacts, b64, conv, dtype, ints, shapeAttr, type W } from '../../src/conformance/graphify.js';
 
 export const TINY_INPUT: [number, number, number] = [12, 16, 3];
 export const TINY_NODES = ['g/stem', 'g/lin', 'g/pool', 'g/dw', 'g/pw', 'g/add', 'g/relu'];
