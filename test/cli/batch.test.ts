@@ -5,9 +5,9 @@ import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PNG } from 'pngjs';
-import { main } from '../../src/cli/camkit.js';
+import { runCli } from '../helpers/cli.js';
 import { shardOf } from '../../src/cli/inputs.js';
 import { makeShapeImage, toRGBA8 } from '../../src/cli/shapes.js';
 
@@ -20,22 +20,7 @@ const data = join(work, 'data');
 const METHODS = 'gradcam,eigencam';
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-async function cli(args: string[], cwd?: string) {
-  const err: string[] = [];
-  const out: string[] = [];
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => (err.push(String(s)), true));
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => (out.push(String(s)), true));
-  const dir = process.cwd();
-  if (cwd) process.chdir(cwd);
-  try {
-    const code = await main(args);
-    return { code, stderr: err.join(''), stdout: out.join('') };
-  } finally {
-    process.chdir(dir);
-    e.mockRestore();
-    o.mockRestore();
-  }
-}
+const cli = runCli;
 
 function writeShape(file: string, seed: number) {
   const im = makeShapeImage(seed, { width: 64, height: 64 });

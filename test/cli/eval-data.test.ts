@@ -3,9 +3,9 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PNG } from 'pngjs';
-import { main } from '../../src/cli/camkit.js';
+import { runCli } from '../helpers/cli.js';
 import { parseCsv, readManifest } from '../../src/cli/manifest.js';
 import { makeShapeImage, SHAPE_CLASSES, toRGBA8 } from '../../src/cli/shapes.js';
 
@@ -13,19 +13,7 @@ const work = mkdtempSync(join(tmpdir(), 'camkit-evaldata-'));
 const imgs = join(work, 'images');
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-async function cli(args: string[]) {
-  const err: string[] = [];
-  const out: string[] = [];
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => (err.push(String(s)), true));
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => (out.push(String(s)), true));
-  try {
-    const code = await main(args);
-    return { code, stderr: err.join(''), stdout: out.join('') };
-  } finally {
-    e.mockRestore();
-    o.mockRestore();
-  }
-}
+const cli = runCli;
 
 const N = 7;
 beforeAll(() => {

@@ -6,8 +6,8 @@ import '@tensorflow/tfjs-backend-wasm';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../../src/cli/camkit.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.js';
 import { createAdapter } from '../../src/capture/adapter.js';
 import { explain } from '../../src/capture/index.js';
 import { loadModelFromDisk } from '../../src/cli/io.js';
@@ -20,19 +20,7 @@ const EMOTION = join(ROOT, 'node_modules/@vladmandic/human/models/emotion.json')
 const work = mkdtempSync(join(tmpdir(), 'camkit-models-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-async function cli(args: string[]) {
-  const err: string[] = [];
-  const out: string[] = [];
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => (err.push(String(s)), true));
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => (out.push(String(s)), true));
-  try {
-    const code = await main(args);
-    return { code, stderr: err.join(''), stdout: out.join('') };
-  } finally {
-    e.mockRestore();
-    o.mockRestore();
-  }
-}
+const cli = runCli;
 
 describe('a grayscale model: camkit explain face.png --model …/emotion.json', () => {
   const face = join(work, 'face.png');
