@@ -6,6 +6,9 @@ import { describe, expect, it, beforeAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { explain } from '../../src/capture/explain.js';
 import { createAdapter } from '../../src/capture/adapter.js';
+import { withTokens } from '../../src/capture/tokens.js';
+import { buildVit } from '../../src/conformance/vit.js';
+import { FD_STEP } from '../../src/capture/shapley.js';
 import { finiteDifferenceHvp, piecewiseLinearHead } from '../../src/capture/shapley.js';
 import { classTarget, restTarget, segmentationTarget, similarityTarget, softmaxTarget } from '../../src/capture/target-library.js';
 import { computeCamSync } from '../../src/compute.js';
@@ -151,6 +154,28 @@ describe('ShapleyCAM second-order term', () => {
     expect(absErr(s1.map, g1.map)).toBeLessThan(1e-6);
     expect(absErr(s1.map, seg.methods.GradCAM.grayscale_cam.values)).toBeLessThan(1e-4);
     x.dispose();
+  });
+
+  it('a ViT (golden v2 vit_s5, LayerNorm, GELU and attention after the layer): central differences, converged in the step', async () => {
+    const c = g.cases.find((k) => k.architecture === 'vit')!;
+    const vit = buildVit(g.models.vit_s5 as never);
+    const px = g.images[c.image].pixels;
+    const x = tf.tensor4d(px.values, px.shape as [number, number, number, number]);
+    const tokens = { grid: [6, 8] as [number, number], prefix: 1 };
+    const ad = withTokens(createAdapter(vit.fn), tokens);
+    expect(ad.headOps?.(c.target_layer) ?? null).toBeNull(); // a function: unknown head
+    const score = (o: tf.Tensor) => tf.sum(softmaxTarget(c.target_class)(o));
+    const [a, b] = [await finiteDifferenceHvp(ad, x, c.target_layer, score), await finiteDifferenceHvp(ad, x, c.target_layer, score, FD_STEP / 2)];
+    expect(relErr(a, b)).toBeLessThan(1e-3); // 2.6e-5 measured
+    const before = tf.memory().numTensors;
+    const r = await explain(vit.fn, x, { method: 'ShapleyCAM', layer: c.target_layer, target: softmaxTarget(c.target_class), tokens });
+    expect(tf.memory().numTensors).toBe(before);
+    expect(r.lowresShape).toEqual([6, 8]);
+    const first = await explain(vit.fn, x, { method: 'ShapleyCAM', layer: c.target_layer, target: softmaxTarget(c.target_class), tokens, secondOrder: 'first-order' });
+    // The Gauss–Newton part alone (what the first-order recipe gives here) is a different map.
+    expect(absErr(r.weights!, first.weights!)).toBeGreaterThan(1e-3 * Math.max(...r.weights!.map(Math.abs)));
+    x.dispose();
+    vit.dispose();
   });
 
   it('targets without a known Hessian: first-order refuses (E_TARGET), auto takes central differences; bad modes are option errors; no leaks', async () => {
