@@ -198,7 +198,8 @@ describe('Ctrl-C', () => {
     const out = join(work, 'sigint');
     const child = spawn(process.execPath, [TSX, CLI, 'explain', many, '--out', out, '--workers', '2', '--method', 'scorecam,gradcam'], { cwd: work, stdio: ['ignore', 'pipe', 'pipe'] });
     let err = '';
-    const exit = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
+    // 'close', not 'exit': the last stderr line may still be in the pipe when the process exits.
+    const exit = new Promise<number | null>((res) => child.on('close', (code) => res(code)));
     await new Promise<void>((res, rej) => {
       const t = setTimeout(() => rej(new Error(`no progress within 180 s: ${err}`)), 180_000);
       child.stderr.on('data', (d) => {
