@@ -23,6 +23,8 @@ const scope = `reports/mutation/scopes/${scopeSlug(process.argv)}`;
 // The property tests' fast-check runs (test/helpers/kernels.ts fuzzRuns) shrink for the mutants; the
 // edge cases they always include are what kill most mutants.
 process.env.FUZZ_RUNS ??= '8';
+// Tests too slow on instrumented code check this (it.skipIf) and stay out of mutation runs.
+process.env.CAMKIT_MUTATE = '1';
 // The sandboxes live in .stryker-tmp/, so ../shared (the golden references) is named explicitly.
 process.env.CAMKIT_SHARED ??= fileURLToPath(new URL('../shared', import.meta.url));
 
@@ -36,7 +38,9 @@ export default {
   // Mutants in module-level code (constant tables) would need every test rerun per mutant.
   ignoreStatic: true,
   concurrency: Number(process.env.CAMKIT_MUTATE_CONCURRENCY ?? 1),
-  timeoutMS: 60_000,
+  // A mutant's time limit is timeoutFactor × its tests' net time + timeoutMS + the dry run's overhead
+  // (about 25 s: vitest's start-up), so infinite loops the hit limit misses cost under a minute each.
+  timeoutMS: 15_000,
   // The first run of every test file on a busy 2-core machine takes minutes.
   dryRunTimeoutMinutes: 40,
   timeoutFactor: 3,
