@@ -98,6 +98,11 @@ describe('postProcess', async () => {
 
   it("'max' divides by max + eps and leaves a non-positive map alone; 'none' keeps the values", () => {
     near(post(rt, x, 1, 2, 2, { normalisation: 'max' }).out, [0, 2, 3, 4].map((v) => f(v / (4 + CAM_EPS))));
+    // The eps keeps a 'max' map below 1 (twice divided by max + 1e-7); 'signed' divides by max |·| alone.
+    const top = post(rt, [0, 3, 0, 0], 1, 2, 2, { normalisation: 'max', resize: 'none' }).out[1];
+    expect(top).toBeLessThan(1);
+    expect(top).toBeGreaterThan(0.9999);
+    expect(post(rt, [0, 3, 0, 0], 1, 2, 2, { output: 'signed', resize: 'none' }).out[1]).toBe(1);
     // Like min-max, 'max' runs before and after the resize: a map of the size of eps ends at max ≈ 1.
     near(post(rt, [0, 1e-7, 2e-7, 0], 1, 2, 2, { normalisation: 'max' }).out, [0, 0.5, 1, 0]);
     expect(post(rt, [-1, -2, -3, 0], 1, 2, 2, { normalisation: 'max', relu: false }).out).toEqual([-1, -2, -3, 0]);
