@@ -157,6 +157,9 @@ describe('fuseMaps', async () => {
     // One map: the map itself through ReLU and min-max, or tanh(2·map).
     expect(absErr(fuseMaps([a], 'mean', { runtime: rt }), [0, 0, 0.5, 1])).toBeLessThanOrEqual(1e-6);
     expect(absErr(fuseMaps([a], 'max-tanh', { runtime: rt }), Array.from(a, (v) => Math.tanh(2 * v)))).toBeLessThanOrEqual(1e-7);
+    // The mean (not the sum) is normalised: on maps of the size of eps that shows, 2e-7/(2e-7 + 1e-7).
+    const tiny = new Float32Array([0, 2e-7]);
+    near(fuseMaps([tiny, tiny, tiny], 'mean', { runtime: rt }), [0, 2 / 3], 1e-5);
     // The inputs are not modified.
     expect(Array.from(a)).toEqual([-1, 0, 1, 2]);
   });
