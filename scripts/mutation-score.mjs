@@ -1,11 +1,13 @@
 // `npm run mutate:score`: merges the scope reports of `npm run mutate` (reports/mutation/scopes/*.json,
 // stryker.config.mjs) into one mutation score over src/methods, src/core and the kernel twins, per file,
 // per folder and in total, and lists the surviving and uncovered mutants. A file in several reports is
-// taken from the newest one. Survivors listed in scripts/mutation-accepted.json (matched on file,
-// mutator, replacement and the mutated source text, not on line numbers) are shown with their reason;
-// the others are marked open.
-//   node scripts/mutation-score.mjs [--min 80] [--markdown] [--dir reports/mutation/scopes]
+// taken from the newest one. Survivors listed in scripts/mutation-accepted.json (matched on file, line,
+// mutator, replacement and the mutated source text) are shown with their reason; the others are marked
+// open. An entry that matches nothing any more (the code moved or changed, or a test kills it now) is
+// listed so that it gets reviewed.
+//   node scripts/mutation-score.mjs [--min 80] [--markdown] [--open-json] [--dir reports/mutation/scopes]
 // --min N exits 1 when the total is below N % or when a file of the three folders is in no report.
+// --open-json prints only the open survivors, as entries for scripts/mutation-accepted.json.
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -93,7 +95,9 @@ for (const f of targets()) {
     if (k in c) c[k]++;
     if (m.status !== 'Survived' && m.status !== 'NoCoverage') continue;
     const code = squash(original(e.source, m.location));
-    const hit = accepted.findIndex((a) => a.file === f && a.mutator === m.mutatorName && squash(a.replacement) === squash(m.replacement ?? '') && squash(a.code) === code);
+    const hit = accepted.findIndex(
+      (a) => a.file === f && (a.line === undefined || a.line === m.location.start.line) && a.mutator === m.mutatorName && squash(a.replacement) === squash(m.replacement ?? '') && squash(a.code) === code,
+    );
     const item = { file: f, line: m.location.start.line, status: m.status, mutator: m.mutatorName, code, replacement: squash(m.replacement ?? '') };
     if (hit >= 0) {
       usedAccepted.add(hit);
@@ -101,6 +105,11 @@ for (const f of targets()) {
     } else open.push(item);
   }
   rows.push({ file: f, folder: folderOf(f), report: e.report, c });
+}
+
+if (args.includes('--open-json')) {
+  console.log(JSON.stringify(open.map((o) => ({ file: o.file, line: o.line, status: o.status, mutator: o.mutator, code: o.code, replacement: o.replacement, reason: '' })), null, 2));
+  process.exit(0);
 }
 
 const pct = (c) => (Number.isNaN(score(c)) ? '–' : `${score(c).toFixed(2)} %`);
@@ -135,7 +144,7 @@ if (acceptedHits.length) {
 const stale = accepted.filter((a, i) => !usedAccepted.has(i) && files.has(a.file));
 if (stale.length) {
   console.log(`\naccepted entries that match no surviving mutant (${stale.length}; killed now, or the code changed):`);
-  for (const a of stale) console.log(`  ${a.file} ${a.mutator} \`${a.code}\` → \`${a.replacement}\``);
+  for (const a of stale) console.log(`  ${a.file}:${a.line ?? '?'} ${a.mutator} \`${a.code}\` → \`${a.replacement}\``);
 }
 if (open.length) {
   console.log(`\nopen survivors and uncovered mutants (${open.length}):`);

@@ -80,6 +80,7 @@ describe('guidedGradCam', () => {
     expect(reads).toBe(1);
     await expect(guidedGradCam(t([2, 3, 2]), map.subarray(1))).rejects.toThrow(/needs 1×2×3 = 6/);
     await expect(guidedGradCam(t([2, 2, 3]), [1, 2] as unknown as Float32Array)).rejects.toThrow(/must be a Float32Array or a CamResult/);
+    await expect(guidedGradCam({ ...t([2, 2, 3]), dtype: 'int32' }, map)).rejects.toThrow('guided backprop must be float32, got int32.');
     expect(reads).toBe(1);
   });
 });
