@@ -1,12 +1,30 @@
 // `npm run mutate`: StrykerJS over src/methods, src/core and the kernel twins (src/kernels/*.ts),
 // against the tests in vitest.stryker.config.ts. Slow (tens of minutes): not part of .ci/run.
-// Concurrency 1 by default (CAMKIT_MUTATE_CONCURRENCY to change); incremental, so a rerun only tests
-// the mutants whose code or tests changed (reports/stryker-incremental.json).
+// Concurrency 1 by default (CAMKIT_MUTATE_CONCURRENCY to change).
+// `npm run mutate -- --mutate 'src/core/**/*.ts'` runs one scope. Each scope (the --mutate value, or
+// `all`) has its own JSON report and incremental file in reports/mutation/scopes/, so scopes do not
+// overwrite each other's results and a rerun only tests the mutants whose code or tests changed;
+// `npm run mutate:score` merges the scope reports (scripts/mutation-score.mjs).
 import { fileURLToPath } from 'node:url';
+
+/** The --mutate value of this run as a file-name slug ('src/core/**\/*.ts' → 'src-core'), or 'all'. */
+function scopeSlug(argv) {
+  const i = argv.findIndex((a) => a === '--mutate' || a === '-m' || a.startsWith('--mutate='));
+  if (i < 0) return 'all';
+  const v = argv[i].startsWith('--mutate=') ? argv[i].slice('--mutate='.length) : (argv[i + 1] ?? '');
+  const slug = v
+    .split(',')
+    .map((g) => g.replace(/\*\*\/?|\*\.ts$|\.ts$|[{}]/g, '').replace(/[^A-Za-z0-9_.-]+/g, '-').replace(/^-+|-+$/g, ''))
+    .join('+');
+  return slug || 'all';
+}
+const scope = `reports/mutation/scopes/${scopeSlug(process.argv)}`;
 
 // The property tests' fast-check runs (test/helpers/kernels.ts fuzzRuns) shrink for the mutants; the
 // edge cases they always include are what kill most mutants.
 process.env.FUZZ_RUNS ??= '8';
+// Tests too slow on instrumented code check this (it.skipIf) and stay out of mutation runs.
+process.env.CAMKIT_MUTATE = '1';
 // The sandboxes live in .stryker-tmp/, so ../shared (the golden references) is named explicitly.
 process.env.CAMKIT_SHARED ??= fileURLToPath(new URL('../shared', import.meta.url));
 
@@ -20,18 +38,20 @@ export default {
   // Mutants in module-level code (constant tables) would need every test rerun per mutant.
   ignoreStatic: true,
   concurrency: Number(process.env.CAMKIT_MUTATE_CONCURRENCY ?? 1),
-  timeoutMS: 60_000,
+  // A mutant's time limit is timeoutFactor × its tests' net time + timeoutMS + the dry run's overhead
+  // (about 25 s: vitest's start-up), so infinite loops the hit limit misses cost under a minute each.
+  timeoutMS: 15_000,
   // The first run of every test file on a busy 2-core machine takes minutes.
   dryRunTimeoutMinutes: 40,
   timeoutFactor: 3,
   incremental: true,
-  incrementalFile: 'reports/stryker-incremental.json',
+  incrementalFile: `${scope}.incremental.json`,
   ignorePatterns: ['dist', 'models', 'examples', 'camkit-out', 'reports', '.ci'],
-  // event-recorder writes each mutant's result as it lands (reports/mutation/events), so a run stopped early still tells.
+  // event-recorder writes each mutant's result as it lands (reports/mutation/scopes/<scope>.events), so a run stopped early still tells.
   reporters: ['clear-text', 'progress-append-only', 'json', 'html', 'event-recorder'],
-  eventReporter: { baseDir: 'reports/mutation/events' },
-  jsonReporter: { fileName: 'reports/mutation/mutation.json' },
-  htmlReporter: { fileName: 'reports/mutation/mutation.html' },
+  eventReporter: { baseDir: `${scope}.events` },
+  jsonReporter: { fileName: `${scope}.json` },
+  htmlReporter: { fileName: `${scope}.html` },
   thresholds: { high: 90, low: 80, break: null },
   // Only the mutated sources need @ts-nocheck (assembly/ is AssemblyScript, which babel cannot parse).
   disableTypeChecks: '{src,test,bench}/**/*.ts',

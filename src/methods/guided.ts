@@ -36,7 +36,7 @@ export function guidedGradCamSync(rt: Runtime, gb: ArrayInput, cam: Float32Array
     for (let p = 0; p < n * hw; p++) for (let k = 0; k < ch; k++) out[p * ch + k] = gb.data[p * ch + k] * map[p];
     return out;
   }
-  rt.arena.check([n * hw * 3, n * hw * 3, n * hw]);
+  // take() checks the memory limit before it allocates.
   const { f: [out, g, c] } = rt.arena.take([n * hw * 3, n * hw * 3, n * hw]);
   g.set(gb.data);
   c.set(map);

@@ -22,6 +22,8 @@ describe('relErr / absErr', () => {
     expect(relErr([1, NaN, 1], [1, 1, 1])).toBe(Infinity);
     expect(relErr([1, 1], [1, NaN])).toBe(Infinity);
     expect(absErr([1], [])).toBe(Infinity);
+    // A shorter a: without the length check the loop would stop at a's end and find no difference.
+    expect(absErr([1], [1, 2])).toBe(Infinity);
     expect(absErr([NaN, 0], [0, 0])).toBe(Infinity);
     expect(absErr([0, 5, NaN, 0], [0, 0, 0, 9])).toBe(Infinity);
   });

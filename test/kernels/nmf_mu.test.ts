@@ -90,7 +90,9 @@ describe('nmf_mu', async () => {
     }
   });
 
-  it('recovers a planted non-negative factorisation (after matching components)', () => {
+  // 3000 updates through Stryker's instrumented twin take minutes, so `npm run mutate` (CAMKIT_MUTATE=1,
+  // stryker.config.mjs) leaves this one out; the known answers and properties above still run there.
+  it.skipIf(process.env.CAMKIT_MUTATE === '1')('recovers a planted non-negative factorisation (after matching components)', () => {
     const n = 2 * 11 * 15, c = 24, k = 4;
     const truth = planted(n, c, k, 7);
     const e = new Float32Array(n * k), w = new Float32Array(c * k);
