@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { computeCamSync, type CamArrays, type CamOptions, type CamResult } from '../../src/compute.js';
 import { isCamMethod, METHODS } from '../../src/methods/registry.js';
+import type { CamMethod } from '../../src/methods/types.js';
 import { loadExtension } from '../../src/runtime/extension.js';
 import { createRuntime } from '../../src/runtime/init.js';
 import { rand } from '../helpers/flavors.js';
@@ -38,36 +39,45 @@ function expectPart(all: CamResult, part: CamResult, i: number, what: string): v
 describe('computeCam on a batch = image by image', () => {
   for (const m of METHODS.filter(isCamMethod)) {
     it(m.name, async () => {
-      const rt = await createRuntime('js');
-      if (m.cam.extension) await loadExtension(rt);
-      const opts: CamOptions = {};
-      const variants: [string, CamOptions, boolean][] = [['default', opts, false]];
-      if (m.needs.includes('scores') && !m.needs.includes('originalScore')) variants.push(['probability weights', { scoreWeights: 'probability' }, false]);
-      if (m.explain.via === 'second-order') variants.push(['with hvp', opts, true]);
-      for (const [what, o, hvp] of variants) {
-        const all = computeCamSync(rt, m, inputs(m.needs, 0, N, hvp), o);
-        expect(all.n).toBe(N);
-        if (m.name === 'RandomCAM') {
-          // One seeded stream over the batch: image i's weights are not a lone image's. Each image's
-          // raw map is still Σ_c w_c·A_c with its own weights, and the images' weights differ.
-          const A = (inputs(m.needs, 0, N, false).activations as { data: Float32Array }).data;
-          for (let i = 0; i < N; i++) {
-            for (let p = 0; p < h * w; p++) {
-              let s = 0;
-              for (let k = 0; k < c; k++) s += all.weights![i * c + k] * A[(i * h * w + p) * c + k];
-              expect(all.lowres[i * h * w + p]).toBeCloseTo(s, 5);
-            }
-          }
-          expect(Array.from(all.weights!.subarray(0, c))).not.toEqual(Array.from(all.weights!.subarray(c, 2 * c)));
-          expect(all.weights!.every((v) => v >= -1 && v < 1)).toBe(true);
-          continue;
-        }
-        if (all.iterations) expect(all.iterations).toHaveLength(N);
-        for (let i = 0; i < N; i++) expectPart(all, computeCamSync(rt, m, inputs(m.needs, i, i + 1, hvp), o), i, `${m.name} ${what} image ${i}`);
-      }
+      for (const flavor of ['js', 'simd'] as const) await batchCase(m, flavor);
     });
   }
 });
+
+async function batchCase(m: CamMethod, flavor: 'js' | 'simd'): Promise<void> {
+  const rt = await createRuntime(flavor);
+  if (m.cam.extension) await loadExtension(rt);
+  const opts: CamOptions = {};
+  const variants: [string, CamOptions, boolean][] = [['default', opts, false]];
+  if (m.needs.includes('scores') && !m.needs.includes('originalScore')) variants.push(['probability weights', { scoreWeights: 'probability' }, false]);
+  if (m.explain.via === 'second-order') variants.push(['with hvp', opts, true]);
+  for (const [what, o, hvp] of variants) {
+    const x = inputs(m.needs, 0, N, hvp);
+    const all = computeCamSync(rt, m, x, o);
+    expect(all.n).toBe(N);
+    // The power-iteration methods report their iterations per image.
+    if (['EigenCAM', 'EigenGradCAM', 'KPCA_CAM', 'SegEigenCAM'].includes(m.name)) expect(all.iterations, m.name).toHaveLength(N);
+    // Score-CAM's 'probability' weights are the scores themselves (the paper), not their softmax.
+    if (o.scoreWeights === 'probability') expect(Array.from(all.weights!)).toEqual(Array.from(Float32Array.from(x.scores!)));
+    if (m.name === 'RandomCAM') {
+      // One seeded stream over the batch: image i's weights are not a lone image's. Each image's
+      // raw map is still Σ_c w_c·A_c with its own weights, and the images' weights differ.
+      const A = (inputs(m.needs, 0, N, false).activations as { data: Float32Array }).data;
+      for (let i = 0; i < N; i++) {
+        for (let p = 0; p < h * w; p++) {
+          let s = 0;
+          for (let k = 0; k < c; k++) s += all.weights![i * c + k] * A[(i * h * w + p) * c + k];
+          expect(all.lowres[i * h * w + p]).toBeCloseTo(s, 5);
+        }
+      }
+      expect(Array.from(all.weights!.subarray(0, c))).not.toEqual(Array.from(all.weights!.subarray(c, 2 * c)));
+      expect(all.weights!.every((v) => v >= -1 && v < 1)).toBe(true);
+      continue;
+    }
+    if (all.iterations) expect(all.iterations).toHaveLength(N);
+    for (let i = 0; i < N; i++) expectPart(all, computeCamSync(rt, m, inputs(m.needs, i, i + 1, hvp), o), i, `${m.name} ${flavor} ${what} image ${i}`);
+  }
+}
 
 describe('refineMaps on a batch = image by image', () => {
   it('product of the layer maps, then (P − min)/(max + 1e-7) per image', async () => {
