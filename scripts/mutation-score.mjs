@@ -136,6 +136,8 @@ console.log(table(header, rows.map((r) => line(r.file, r.c))));
 console.log();
 console.log(table(['folder', ...header.slice(1)], [...[...folders].map(([f, c]) => line(f, c)), line('total', total)]));
 console.log(`\nscore = (killed + timeout) / (killed + timeout + survived + no cov); reports: ${reports.map((r) => r.name).join(', ')}`);
+const eq = { ...total, Survived: total.Survived - acceptedHits.filter((a) => a.status === 'Survived').length, NoCoverage: total.NoCoverage - acceptedHits.filter((a) => a.status === 'NoCoverage').length };
+console.log(`without the ${acceptedHits.length} accepted equivalent mutants (as if disabled with // Stryker disable): ${pct(eq)}`);
 if (missing.length) console.log(`\nnot in any report (${missing.length}): ${missing.join(', ')}`);
 if (acceptedHits.length) {
   console.log(`\naccepted survivors (${acceptedHits.length}, scripts/mutation-accepted.json):`);
