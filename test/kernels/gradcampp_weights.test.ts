@@ -72,6 +72,15 @@ describe('gradcampp_weights', async () => {
     );
   });
 
+  it('zero gradients weigh 0 even where the activation sum S is infinite (0·Inf would be NaN)', () => {
+    // hw = 2, c = 2: channel 0 has S = +Inf and g = 0 everywhere; channel 1 is ordinary.
+    const g = [0, 1, 0, 2], a = [Infinity, 1, 1, 1];
+    for (const r of runFlavors(rts, [2, 4, 4, 2], [null, g, a, null], (k, [o, gv, av, t]) => k.gradcampp_weights(o, gv, av, t, 1, 2, 2))) {
+      expect(r.views[0][0], r.flavor).toBe(0);
+      expect(Number.isFinite(r.views[0][1]), r.flavor).toBe(true);
+    }
+  });
+
   it('non-positive gradients give zero weight', () => {
     const g = rand(6 * 5, 9, -1, 0), a = rand(6 * 5, 2, 0, 1);
     for (const r of runFlavors(rts, [5, 30, 30, 5], [null, g, a, null], (k, [o, gv, av, t]) => k.gradcampp_weights(o, gv, av, t, 1, 6, 5))) {
