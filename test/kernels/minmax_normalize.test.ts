@@ -17,6 +17,14 @@ describe('minmax_normalize', async () => {
     }
   });
 
+  it('a −0 minimum counts as +0: a −0 value stays −0, a +0 value +0, in every flavor', () => {
+    for (const x of [[-0, 1, 0.5], [1, -0, 0.5], [0, 1, -0]]) {
+      for (const r of runFlavors(rts, [3], [x], (k, [v]) => k.minmax_normalize(v, 1, 3, 1e-7))) {
+        for (let i = 0; i < 3; i++) if (x[i] === 0) expect(Object.is(r.views[0][i], x[i]), `${r.flavor} ${x}`).toBe(true);
+      }
+    }
+  });
+
   it('touches nothing past its n·len values', () => {
     const x = Float32Array.from([...rand(2 * 7, 5), 7, 7, 7]);
     for (const r of runFlavors(rts, [2 * 7 + 3], [x], (k, [v]) => k.minmax_normalize(v, 2, 7, 1e-7))) {
