@@ -46,6 +46,19 @@ describe('batched computeCam methods', async () => {
     }
   });
 
+  it('Eigen methods and KPCA-CAM: a batch equals its images, and reports one iteration count per image', () => {
+    for (const m of ['EigenCAM', 'EigenGradCAM', 'SegEigenCAM', 'KPCA_CAM']) {
+      const batch = computeCamSync(rt, m, inputs(null), { outputSize: [6, 7] });
+      expect(batch.iterations, m).toHaveLength(2);
+      for (const it of batch.iterations!) expect(Number.isInteger(it) && it > 0, `${m} ${it}`).toBe(true);
+      for (let i = 0; i < n; i++) {
+        const single = computeCamSync(rt, m, inputs(i), { outputSize: [6, 7] });
+        expect(single.iterations, m).toEqual([batch.iterations![i]]);
+        expect(Array.from(camSample(batch, i).lowres), `${m} image ${i}`).toEqual(Array.from(single.lowres));
+      }
+    }
+  });
+
   it('the weights: CAM gathers the class column, ScoreCAM softmax or probability, AblationCAM (y − s)/y', () => {
     const cam = computeCamSync(rt, 'CAM', inputs(null)).weights!;
     expect(Array.from(cam)).toEqual([...Array.from({ length: c }, (_, k) => W[k * 3 + 2]), ...Array.from({ length: c }, (_, k) => W[k * 3])]);
