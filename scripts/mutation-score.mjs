@@ -145,7 +145,7 @@ console.log(`\nscore = (killed + timeout) / (killed + timeout + survived + no co
 const eq = { ...total, Survived: total.Survived - acceptedHits.filter((a) => a.status === 'Survived').length, NoCoverage: total.NoCoverage - acceptedHits.filter((a) => a.status === 'NoCoverage').length };
 console.log(`without the ${acceptedHits.length} accepted equivalent mutants (as if disabled with // Stryker disable): ${pct(eq)}`);
 if (noMutants.length) console.log(`\nmutated but without mutants (${noMutants.length}): ${noMutants.join(', ')}`);
-if (missing.length) console.log(`\nin no report and never mutated (${missing.length}): ${missing.join(', ')}`);
+if (missing.length) console.log(`\nnot run (in no report) (${missing.length}): ${missing.join(', ')}`);
 if (acceptedHits.length) {
   console.log(`\naccepted survivors (${acceptedHits.length}, scripts/mutation-accepted.json):`);
   for (const a of acceptedHits) console.log(`  ${a.file}:${a.line} ${a.mutator} \`${a.code}\` → \`${a.replacement}\`: ${a.reason}`);
