@@ -18,7 +18,8 @@ function scopeSlug(argv) {
     .join('+');
   return slug || 'all';
 }
-const scope = `reports/mutation/scopes/${scopeSlug(process.argv)}`;
+/** CAMKIT_MUTATE_SCOPE names the scope instead (for long --mutate lists); names are cut at 80 characters. */
+const scope = `reports/mutation/scopes/${(process.env.CAMKIT_MUTATE_SCOPE ?? scopeSlug(process.argv)).slice(0, 80)}`;
 
 // The property tests' fast-check runs (test/helpers/kernels.ts fuzzRuns) shrink for the mutants; the
 // edge cases they always include are what kill most mutants.

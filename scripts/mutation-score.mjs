@@ -52,8 +52,12 @@ if (reports.length === 0) {
 
 /** file → { report, mutants, source }, the newest report winning. */
 const files = new Map();
+/** The --mutate patterns of every report: a file they name that is in no report has no mutants. */
+const patterns = [];
+const globRe = (g) => new RegExp(`^${g.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*\*\//g, '(?:.*/)?').replace(/\*/g, '[^/]*')}$`);
 for (const r of reports) {
   const json = JSON.parse(readFileSync(r.path, 'utf8'));
+  for (const m of json.config?.mutate ?? []) if (!m.startsWith('!')) patterns.push(globRe(m));
   for (const [f, v] of Object.entries(json.files)) files.set(f.replace(/\\/g, '/'), { report: r.name, mutants: v.mutants, source: v.source });
 }
 
@@ -83,10 +87,12 @@ const open = [];
 const acceptedHits = [];
 const usedAccepted = new Set();
 const missing = [];
+const noMutants = [];
 for (const f of targets()) {
   const e = files.get(f);
   if (!e) {
-    missing.push(f);
+    if (patterns.some((re) => re.test(f))) noMutants.push(f);
+    else missing.push(f);
     continue;
   }
   const c = zero();
@@ -136,7 +142,10 @@ console.log(table(header, rows.map((r) => line(r.file, r.c))));
 console.log();
 console.log(table(['folder', ...header.slice(1)], [...[...folders].map(([f, c]) => line(f, c)), line('total', total)]));
 console.log(`\nscore = (killed + timeout) / (killed + timeout + survived + no cov); reports: ${reports.map((r) => r.name).join(', ')}`);
-if (missing.length) console.log(`\nnot in any report (${missing.length}): ${missing.join(', ')}`);
+const eq = { ...total, Survived: total.Survived - acceptedHits.filter((a) => a.status === 'Survived').length, NoCoverage: total.NoCoverage - acceptedHits.filter((a) => a.status === 'NoCoverage').length };
+console.log(`without the ${acceptedHits.length} accepted equivalent mutants (as if disabled with // Stryker disable): ${pct(eq)}`);
+if (noMutants.length) console.log(`\nmutated but without mutants (${noMutants.length}): ${noMutants.join(', ')}`);
+if (missing.length) console.log(`\nnot run (in no report) (${missing.length}): ${missing.join(', ')}`);
 if (acceptedHits.length) {
   console.log(`\naccepted survivors (${acceptedHits.length}, scripts/mutation-accepted.json):`);
   for (const a of acceptedHits) console.log(`  ${a.file}:${a.line} ${a.mutator} \`${a.code}\` → \`${a.replacement}\`: ${a.reason}`);

@@ -171,6 +171,7 @@ describe('fuseMaps', async () => {
       [() => fuseMaps([a], 'mean', { n: 4, runtime: rt }), 'E_SHAPE', /^fuseMaps: 6 values do not split into 4 maps\.$/],
       [() => fuseMaps([a], 'mean', { n: 0, runtime: rt }), 'E_SHAPE', /into 0 maps/],
       [() => fuseMaps([a], 'mean', { n: 1.5, runtime: rt }), 'E_SHAPE', /into 1.5 maps/],
+      [() => fuseMaps([a], 'mean', { n: -2, runtime: rt }), 'E_SHAPE', /into -2 maps/],
       [() => fuseMaps([a, [0, 0, 0, 0, 0, 0] as unknown as Float32Array], 'mean', { runtime: rt }), 'E_DTYPE', /^fuseMaps: map 1 must be a Float32Array\.$/],
       [() => fuseMaps([a, new Float32Array(5)], 'mean', { runtime: rt }), 'E_SHAPE', /^fuseMaps: map 1 has 5 values, map 0 has 6; resize them to one size first\.$/],
       [() => fuseMaps([new Float32Array(0)], 'mean', { runtime: rt }), 'E_EMPTY', /^fuseMaps: the maps are empty\.$/],
@@ -198,5 +199,8 @@ describe('resizeMapsSync', async () => {
     expect(Array.from(r)).toEqual([0, 0.25, 0.75, 1, 4, 3.5, 2.5, 2]);
     expect(absErr(resizeMapsSync(rt, [0, 1], 1, 1, 2, 1, 4, true), [0, 1 / 3, 2 / 3, 1])).toBeLessThanOrEqual(1e-7);
     expect(Array.from(resizeMapsSync(rt, [0, 1], 1, 1, 2, 1, 4, false))).toEqual([0, 0.25, 0.75, 1]);
+    // 2 maps of 2×1 → 3×2 (columns copied, rows interpolated): sizes other than 1 in every dimension.
+    const tall = resizeMapsSync(rt, [0, 4, 8, 0], 2, 2, 1, 3, 2, true);
+    expect(Array.from(tall)).toEqual([0, 0, 2, 2, 4, 4, 8, 8, 4, 4, 0, 0]);
   });
 });

@@ -88,6 +88,17 @@ describe('preprocess presets', () => {
     expect(toModelInput([80, 80, 80, 255], 1, 1, 1, resolvePreprocess('0-255'))[0]).toBeCloseTo(80, 4);
   });
 
+  it('writes nothing past n·channels values of a larger out, and alpha lands on every pixel', () => {
+    const img = Uint8Array.from([10, 20, 30, 40, 50, 60, 70, 80, 90, 100, 110, 120]);
+    for (const ch of [1, 3, 4]) {
+      const out = new Float32Array(3 * ch + 4).fill(7);
+      toModelInput(img, 3, 1, ch, resolvePreprocess('0-255'), out);
+      expect(Array.from(out.subarray(3 * ch)), `${ch} channels`).toEqual([7, 7, 7, 7]);
+      if (ch === 4) expect([out[3], out[7], out[11]]).toEqual([40, 80, 120]);
+      if (ch === 3) expect(Array.from(out.subarray(0, 9))).toEqual([10, 20, 30, 50, 60, 70, 90, 100, 110]);
+    }
+  });
+
   it('channel counts other than 1, 3 and 4 and short pixel buffers are OptionErrors', () => {
     for (const ch of [0, 2, 5]) expect(() => toModelInput(px, 2, 1, ch, resolvePreprocess())).toThrow(`Models with ${ch} input channels are not supported (1, 3 or 4).`);
     expect(() => toModelInput(px.subarray(0, 7), 2, 1, 3, resolvePreprocess())).toThrow('7 RGBA bytes for a 2×1 image.');

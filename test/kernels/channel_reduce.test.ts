@@ -32,6 +32,15 @@ describe('channel_reduce', async () => {
     }
   });
 
+  it('writes nothing past its n·hw outputs', () => {
+    const g = rand(2 * 6 * 5, 3), a = rand(2 * 6 * 5, 4);
+    for (const mode of [0, 1, 2]) {
+      for (const r of runFlavors(rts, [2 * 6 + 3, 2 * 6 * 5, 2 * 6 * 5], [new Float32Array(15).fill(7), g, a], (k, [o, gv, av]) => k.channel_reduce(o, gv, av, 2, 6, 5, mode))) {
+        expect(Array.from(r.views[0].subarray(12)), r.flavor).toEqual([7, 7, 7]);
+      }
+    }
+  });
+
   it('SIMD = scalar = twin over 0–33 channels, odd maps, n = 1 and 2, every mode', () => {
     for (const mode of [0, 1, 2]) {
       for (const [h, w] of MAPS) {

@@ -24,6 +24,15 @@ describe('channel_wsum', async () => {
     }
   });
 
+  it('writes nothing past its n·hw outputs', () => {
+    const a = rand(2 * 6 * 5, 3), w = rand(2 * 5, 4);
+    for (const relu of [0, 1]) {
+      for (const r of runFlavors(rts, [2 * 6 + 3, 2 * 6 * 5, 2 * 5], [new Float32Array(15).fill(7), a, w], (k, [o, av, wv]) => k.channel_wsum(o, av, wv, 2, 6, 5, relu))) {
+        expect(Array.from(r.views[0].subarray(12)), r.flavor).toEqual([7, 7, 7]);
+      }
+    }
+  });
+
   it('SIMD = scalar = twin over 0–33 channels, odd maps, n = 1 and 2', () => {
     for (const [h, w] of MAPS) {
       for (const n of [1, 2]) {

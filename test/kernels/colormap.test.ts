@@ -76,6 +76,18 @@ describe('colormap kernel', async () => {
     }
   });
 
+  it('writes nothing past its n RGBA pixels', () => {
+    for (const rt of Object.values(rts)) {
+      const { f: [m], u: [out, lut] } = rt.arena.take([5], [5 * 4 + 4, 1024]);
+      m.set([0, 0.25, 0.5, 0.75, 1]);
+      lut.set(colormapLut('gray'));
+      out.fill(7);
+      rt.kernels.colormap(out, m, 5, lut);
+      expect(Array.from(out.subarray(20)), rt.flavor).toEqual([7, 7, 7, 7]);
+      expect(Array.from(out.subarray(16, 20)), rt.flavor).toEqual([255, 255, 255, 255]);
+    }
+  });
+
   it('SIMD = scalar = twin, every length 0–37, every colormap, wild values', () => {
     for (const name of COLORMAPS) {
       for (let n = 0; n <= 37; n++) {

@@ -13,6 +13,13 @@ describe('fuse_guided', async () => {
     }
   });
 
+  it('writes nothing past its n·hw·3 outputs', () => {
+    const gb = rand(2 * 5 * 3, 9), cam = rand(2 * 5, 10, 0, 1);
+    for (const r of runFlavors(rts, [2 * 5 * 3 + 6, 2 * 5 * 3, 2 * 5], [new Float32Array(36).fill(7), gb, cam], (k, [o, g, m]) => k.fuse_guided(o, g, m, 2, 5))) {
+      expect(Array.from(r.views[0].subarray(30)), r.flavor).toEqual([7, 7, 7, 7, 7, 7]);
+    }
+  });
+
   it('same bits in every flavor over odd maps and pixel counts 0–33, n = 1 and 2', () => {
     const sizes = [...MAPS.map(([h, w]) => h * w), ...Array.from({ length: 34 }, (_, i) => i)];
     for (const hw of sizes) {

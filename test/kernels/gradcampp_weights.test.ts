@@ -35,6 +35,15 @@ describe('gradcampp_weights', async () => {
     }
   });
 
+  it('writes nothing past its n·c weights or its c scratch values', () => {
+    const g = rand(2 * 6 * 5, 3), a = rand(2 * 6 * 5, 4, 0, 1);
+    const rs = runFlavors(rts, [2 * 5 + 3, 2 * 6 * 5, 2 * 6 * 5, 5 + 2], [new Float32Array(13).fill(7), g, a, new Float32Array(7).fill(7)], (k, [o, gv, av, t]) => k.gradcampp_weights(o, gv, av, t, 2, 6, 5));
+    for (const r of rs) {
+      expect(Array.from(r.views[0].subarray(10)), r.flavor).toEqual([7, 7, 7]);
+      expect(Array.from(r.views[3].subarray(5)), r.flavor).toEqual([7, 7]);
+    }
+  });
+
   it('all flavors give the same bits over 0–33 channels, odd maps, n = 1 and 2; close to a float64 reference', () => {
     for (const [h, w] of MAPS) {
       for (const n of [1, 2]) {
@@ -61,6 +70,15 @@ describe('gradcampp_weights', async () => {
       ),
       { numRuns: fuzzRuns() },
     );
+  });
+
+  it('zero gradients weigh 0 even where the activation sum S is infinite (0·Inf would be NaN)', () => {
+    // hw = 2, c = 2: channel 0 has S = +Inf and g = 0 everywhere; channel 1 is ordinary.
+    const g = [0, 1, 0, 2], a = [Infinity, 1, 1, 1];
+    for (const r of runFlavors(rts, [2, 4, 4, 2], [null, g, a, null], (k, [o, gv, av, t]) => k.gradcampp_weights(o, gv, av, t, 1, 2, 2))) {
+      expect(r.views[0][0], r.flavor).toBe(0);
+      expect(Number.isFinite(r.views[0][1]), r.flavor).toBe(true);
+    }
   });
 
   it('non-positive gradients give zero weight', () => {

@@ -17,6 +17,21 @@ describe('minmax_normalize', async () => {
     }
   });
 
+  it('a −0 minimum counts as +0: a −0 value stays −0, a +0 value +0, in every flavor', () => {
+    for (const x of [[-0, 1, 0.5], [1, -0, 0.5], [0, 1, -0]]) {
+      for (const r of runFlavors(rts, [3], [x], (k, [v]) => k.minmax_normalize(v, 1, 3, 1e-7))) {
+        for (let i = 0; i < 3; i++) if (x[i] === 0) expect(Object.is(r.views[0][i], x[i]), `${r.flavor} ${x}`).toBe(true);
+      }
+    }
+  });
+
+  it('touches nothing past its n·len values', () => {
+    const x = Float32Array.from([...rand(2 * 7, 5), 7, 7, 7]);
+    for (const r of runFlavors(rts, [2 * 7 + 3], [x], (k, [v]) => k.minmax_normalize(v, 2, 7, 1e-7))) {
+      expect(Array.from(r.views[0].subarray(14)), r.flavor).toEqual([7, 7, 7]);
+    }
+  });
+
   it('all-zero and constant maps become all zero, never NaN, also with eps = 0', () => {
     for (const eps of [1e-7, 0]) {
       for (const x of [new Float32Array(13), new Float32Array(13).fill(3.5), new Float32Array(13).fill(-1e30)]) {

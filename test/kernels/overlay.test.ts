@@ -33,6 +33,31 @@ describe('overlay kernel', async () => {
   const rts = await allRuntimes();
   const jet = colormapLut('jet');
 
+  it('alpha blend: opacities above 1 act as 1 and below 0 as 0 (the alpha is clamped to 0–256)', () => {
+    const map = rand(9, 41, 0, 1), img = randU8(9 * 4, 42), lut = colormapLut('jet');
+    for (const rt of Object.values(rts)) {
+      expect(Array.from(run(rt, map, img, lut, 1.5, 0)), rt.flavor).toEqual(Array.from(run(rt, map, img, lut, 1, 0)));
+      expect(Array.from(run(rt, map, img, lut, -1, 0)), rt.flavor).toEqual(Array.from(run(rt, map, img, lut, 0, 0)));
+      // Opacity 0 leaves the image as it is.
+      expect(Array.from(run(rt, map, img, lut, 0, 0)), rt.flavor).toEqual(Array.from(img));
+    }
+  });
+
+  it('writes nothing past its n RGBA pixels, in both modes', () => {
+    const map = rand(5, 43, 0, 1), img = randU8(5 * 4, 44), lut = colormapLut('jet');
+    for (const rt of Object.values(rts)) {
+      for (const mode of [0, 1]) {
+        const { f: [m], u: [out, im, l] } = rt.arena.take([5], [5 * 4 + 4, 5 * 4, 1024]);
+        m.set(map);
+        im.set(img);
+        l.set(lut);
+        out.fill(7);
+        rt.kernels.overlay(out, m, im, 5, l, 0.4, mode);
+        expect(Array.from(out.subarray(20)), `${rt.flavor} mode ${mode}`).toEqual([7, 7, 7, 7]);
+      }
+    }
+  });
+
   it('alpha blend known answers: opacity 0 = image, 1 = colormap, ½ = rounded mean; image alpha kept', () => {
     const map = new Float32Array([0, 1, 0.5, 0.25, 1]);
     const img = Uint8Array.from([10, 20, 30, 40, 200, 100, 0, 255, 1, 2, 3, 4, 255, 255, 255, 128, 0, 0, 0, 0]);

@@ -14,6 +14,26 @@ describe('pool_mean', async () => {
     expect(Array.from(out)).toEqual([3, 30]);
   });
 
+  it('no positions (hw = 0): every mean is 0, not NaN, in every flavor', () => {
+    for (const rt of Object.values(rts)) {
+      const { f: [out, gv] } = rt.arena.take([2 * 3, 1]);
+      out.fill(NaN);
+      rt.kernels.pool_mean(out, gv, 2, 0, 3);
+      expect(Array.from(out), rt.kernels.flavor).toEqual([0, 0, 0, 0, 0, 0]);
+    }
+  });
+
+  it('writes nothing past its n·c outputs', () => {
+    const g = rand(2 * 6 * 5, 8);
+    for (const rt of Object.values(rts)) {
+      const { f: [out, gv] } = rt.arena.take([2 * 5 + 4, 2 * 6 * 5]);
+      out.fill(7);
+      gv.set(g);
+      rt.kernels.pool_mean(out, gv, 2, 6, 5);
+      expect(Array.from(out.subarray(10)), rt.kernels.flavor).toEqual([7, 7, 7, 7]);
+    }
+  });
+
   it('SIMD = scalar = twin over 0–33 channels, odd maps, both loop orders', () => {
     // SIMD: ≤ 256 rows take the row loop, more the column loop (16-, 4- and 1-channel parts); scalar: the row loop for C > 1024, ≤ 64 rows.
     for (const [n, hw, cs] of [[1, 1, 34], [2, 15, 34], [1, 77, 34], [1, 49, [1025, 1030, 2048]], [1, 256, [512, 515]], [1, 257, 34], [2, 301, [512, 1030]]] as const) {

@@ -22,6 +22,21 @@ describe('resize_bilinear', async () => {
     for (const r of run([7, 1, 2, 3], 1, 2, 2, 1, 1, 1)) expect(r.views[0][0]).toBe(7);
   });
 
+  it('writes nothing past its n·oh·ow outputs or its ih·ow scratch, up and down, both modes', () => {
+    for (const [ih, iw, oh, ow] of [[2, 3, 5, 4], [5, 4, 2, 3]]) {
+      for (const ac of [0, 1]) {
+        const x = rand(2 * ih * iw, 6);
+        const rs = runFlavors(rts, [2 * oh * ow + 3, 2 * ih * iw, ih * ow + 2], [new Float32Array(2 * oh * ow + 3).fill(7), x, new Float32Array(ih * ow + 2).fill(7)], (k, [o, v, t]) =>
+          k.resize_bilinear(o, v, t, 2, ih, iw, oh, ow, ac),
+        );
+        for (const r of rs) {
+          expect(Array.from(r.views[0].subarray(2 * oh * ow)), `${r.flavor} ac${ac}`).toEqual([7, 7, 7]);
+          expect(Array.from(r.views[2].subarray(ih * ow)), `${r.flavor} ac${ac}`).toEqual([7, 7]);
+        }
+      }
+    }
+  });
+
   it('same bits in every flavor; half-pixel mode equals tf.image.resizeBilinear(x, size, false, true) on cpu', () => {
     const before = tf.memory().numTensors;
     const outs = [...MAPS, [48, 64], [37, 29], [2, 3], [1, 9], [5, 1]] as const;

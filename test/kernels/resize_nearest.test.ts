@@ -13,6 +13,14 @@ describe('resize_nearest', async () => {
     for (const r of run([1, 2, 3, 4], 1, 1, 4, 1, 2)) expect(Array.from(r.views[0]), r.flavor).toEqual([1, 3]);
   });
 
+  it('writes nothing past its n·oh·ow outputs (up and down)', () => {
+    for (const [ih, iw, oh, ow] of [[2, 3, 5, 4], [5, 4, 2, 3]]) {
+      const x = rand(2 * ih * iw, 4);
+      const rs = runFlavors(rts, [2 * oh * ow + 5, 2 * ih * iw], [new Float32Array(2 * oh * ow + 5).fill(7), x], (k, [o, v]) => k.resize_nearest(o, v, 2, ih, iw, oh, ow));
+      for (const r of rs) expect(Array.from(r.views[0].subarray(2 * oh * ow)), r.flavor).toEqual([7, 7, 7, 7, 7]);
+    }
+  });
+
   it('same bits in every flavor and equal to the integer formula, up and down, odd maps, n = 1 and 2', () => {
     for (const [ih, iw] of MAPS) {
       for (const [oh, ow] of [...MAPS, [48, 64], [2, 3], [23, 1]] as const) {

@@ -17,6 +17,15 @@ describe('xgrad_weights', async () => {
     }
   });
 
+  it('writes nothing past its n·c weights or its c scratch values', () => {
+    const g = rand(2 * 6 * 5, 3), a = rand(2 * 6 * 5, 4, 0, 1);
+    const rs = runFlavors(rts, [2 * 5 + 3, 2 * 6 * 5, 2 * 6 * 5, 5 + 2], [new Float32Array(13).fill(7), g, a, new Float32Array(7).fill(7)], (k, [o, gv, av, t]) => k.xgrad_weights(o, gv, av, t, 2, 6, 5));
+    for (const r of rs) {
+      expect(Array.from(r.views[0].subarray(10)), r.flavor).toEqual([7, 7, 7]);
+      expect(Array.from(r.views[3].subarray(5)), r.flavor).toEqual([7, 7]);
+    }
+  });
+
   it('all flavors give the same bits over 0–33 channels, odd maps, n = 1 and 2; close to a float64 reference', () => {
     for (const [h, w] of MAPS) {
       for (const n of [1, 2]) {

@@ -56,6 +56,7 @@ describe('guidedGradCamSync', async () => {
     const wrongMap = caught(() => guidedGradCamSync(rt, { data: gb, shape: [2, 2, 3, 3] }, map.subarray(1)));
     expect([wrongMap.code, wrongMap.message]).toEqual(['E_SHAPE', 'the CAM map has 11 values; guided backprop [2, 2, 3, 3] needs 2×2×3 = 12 (a map at input size).']);
     expect(caught(() => guidedGradCamSync(rt, { data: gb, shape: [2, 2, 3, 3] }, rand(13, 1))).code).toBe('E_SHAPE');
+    expect(caught(() => guidedGradCamSync(rt, { data: gb.subarray(1), shape: [2, 2, 3, 3] }, map)).message).toBe('guided backprop.data has 35 values but shape [2, 2, 3, 3] needs 36.');
     const badGb = Float32Array.from(gb);
     badGb[7] = NaN;
     const e1 = caught(() => guidedGradCamSync(rt, { data: badGb, shape: [2, 2, 3, 3] }, map));
