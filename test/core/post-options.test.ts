@@ -3,18 +3,10 @@
 // post.test.ts checks the same options against the golden references on every kernel flavor.
 import { describe, expect, it } from 'vitest';
 import { absErr } from '../helpers/flavors.js';
-import { NameError, OptionError, type CamkitError } from '../../src/errors.js';
+import { NameError, OptionError } from '../../src/errors.js';
 import { CAM_EPS, fuseMaps, postBuffers, postProcess, resizeMapsSync, resolvePost, type PostOptions } from '../../src/core/post.js';
 import { createRuntime, init, type Runtime } from '../../src/runtime/init.js';
-
-function caught(f: () => unknown): CamkitError {
-  try {
-    f();
-  } catch (e) {
-    return e as CamkitError;
-  }
-  throw new Error('no error thrown');
-}
+import { caught } from '../helpers/caught.js';
 
 function post(rt: Runtime, src: ArrayLike<number>, n: number, h: number, w: number, opts: PostOptions): { out: number[]; src: number[] } {
   const p = resolvePost(h, w, opts);

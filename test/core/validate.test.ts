@@ -2,7 +2,7 @@
 // code, rank handling, reading, and the non-finite scans. inputs.test.ts covers the same checks through
 // computeCam with real tensors.
 import { describe, expect, it } from 'vitest';
-import { InputError, type CamkitError } from '../../src/errors.js';
+import { InputError } from '../../src/errors.js';
 import {
   checkFinite,
   describeInput,
@@ -15,15 +15,7 @@ import {
   zeroNonFinite,
   type TensorLike,
 } from '../../src/core/inputs.js';
-
-function caught(f: () => unknown): CamkitError {
-  try {
-    f();
-  } catch (e) {
-    return e as CamkitError;
-  }
-  throw new Error('no error thrown');
-}
+import { caught } from '../helpers/caught.js';
 
 /** A duck-typed tensor whose data() resolves to `values`. */
 function tensor(shape: number[], values: ArrayLike<number>, dtype = 'float32', isDisposed = false): TensorLike {

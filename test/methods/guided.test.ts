@@ -2,20 +2,12 @@
 // (the fuse_guided kernel for 3 channels, a loop for others) and deprocess_image's known answers.
 // inputs.test.ts runs the same function with tensors, test/golden/methods.test.ts on the references.
 import { describe, expect, it } from 'vitest';
-import { InputError, type CamkitError } from '../../src/errors.js';
+import { InputError } from '../../src/errors.js';
 import { deprocessImage, guidedGradCam, guidedGradCamSync } from '../../src/methods/guided.js';
 import { createRuntime } from '../../src/runtime/init.js';
 import type { CamResult } from '../../src/compute.js';
 import { rand } from '../helpers/flavors.js';
-
-function caught(f: () => unknown): CamkitError {
-  try {
-    f();
-  } catch (e) {
-    return e as CamkitError;
-  }
-  throw new Error('no error thrown');
-}
+import { caught } from '../helpers/caught.js';
 
 describe('guidedGradCamSync', async () => {
   const rts = [await createRuntime('js'), await createRuntime('scalar')];
