@@ -7,7 +7,7 @@ import tseslint from 'typescript-eslint';
 
 export default defineConfig(
   {
-    ignores: ['dist/', 'build/', 'node_modules/', 'src/generated/', 'assembly/', 'reports/', '.stryker-tmp/', 'camkit-out/', 'docs/api/', 'models/'],
+    ignores: ['dist/', 'build/', 'node_modules/', 'src/generated/', 'assembly/', 'reports/', '.stryker-tmp*/', 'camkit-out/', 'docs/api/', 'models/'],
   },
   js.configs.recommended,
   tseslint.configs.recommended,

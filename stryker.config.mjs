@@ -1,10 +1,11 @@
-// `npm run mutate`: StrykerJS over src/methods, src/core and the kernel twins (src/kernels/*.ts),
-// against the tests in vitest.stryker.config.ts. Slow (tens of minutes): not part of .ci/run.
-// Concurrency 1 by default (CAMKIT_MUTATE_CONCURRENCY to change).
-// `npm run mutate -- --mutate 'src/core/**/*.ts'` runs one scope. Each scope (the --mutate value, or
-// `all`) has its own JSON report and incremental file in reports/mutation/scopes/, so scopes do not
-// overwrite each other's results and a rerun only tests the mutants whose code or tests changed;
-// `npm run mutate:score` merges the scope reports (scripts/mutation-score.mjs).
+// StrykerJS over src/methods, src/core and the kernel twins (src/kernels/*.ts), against the tests in
+// vitest.stryker.config.ts. `npm run mutate` (scripts/mutate.mjs) calls it once per scope with
+// CAMKIT_MUTATE_SCOPE, CAMKIT_MUTATE_TESTS and CAMKIT_MUTATE_TMP set; `npm run mutate:stryker -- --mutate
+// 'GLOBS'` is a plain run (every file at once against every test in that config takes hours). Slow:
+// not part of .ci/run. Concurrency 1 by default (CAMKIT_MUTATE_CONCURRENCY to change).
+// Each scope (CAMKIT_MUTATE_SCOPE, else the --mutate value as a slug, or `all`) has its own JSON report
+// and incremental file in reports/mutation/scopes/, so scopes do not overwrite each other's results and
+// a rerun only tests the mutants whose code or tests changed; `npm run mutate:score` merges them.
 import { fileURLToPath } from 'node:url';
 
 /** The --mutate value of this run as a file-name slug ('src/core/**\/*.ts' → 'src-core'), or 'all'. */
@@ -47,7 +48,7 @@ export default {
   timeoutFactor: 3,
   incremental: true,
   incrementalFile: `${scope}.incremental.json`,
-  ignorePatterns: ['dist', 'models', 'examples', 'camkit-out', 'reports', '.ci'],
+  ignorePatterns: ['dist', 'models', 'examples', 'camkit-out', 'reports', '.ci', '.stryker-tmp*'],
   // event-recorder writes each mutant's result as it lands (reports/mutation/scopes/<scope>.events), so a run stopped early still tells.
   reporters: ['clear-text', 'progress-append-only', 'json', 'html', 'event-recorder'],
   eventReporter: { baseDir: `${scope}.events` },
@@ -56,6 +57,7 @@ export default {
   thresholds: { high: 90, low: 80, break: null },
   // Only the mutated sources need @ts-nocheck (assembly/ is AssemblyScript, which babel cannot parse).
   disableTypeChecks: '{src,test,bench}/**/*.ts',
-  tempDirName: '.stryker-tmp',
+  // Two runs at once (two scopes on two cores) need two sandboxes: CAMKIT_MUTATE_TMP=.stryker-tmp-2.
+  tempDirName: process.env.CAMKIT_MUTATE_TMP ?? '.stryker-tmp',
   cleanTempDir: 'always',
 };

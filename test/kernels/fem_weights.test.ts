@@ -44,6 +44,17 @@ describe('fem_weights', async () => {
     }
   });
 
+  it('writes nothing past its n·c weights and thresholds', () => {
+    const n = 2, hw = 5, c = 3;
+    const a = rand(n * hw * c, 8);
+    const fill = new Float32Array(n * c + 3).fill(7);
+    for (const r of runFlavors(rts, [n * c + 3, n * c + 3, n * hw * c], [fill, fill, a], (kk, [w, th, av]) => kk.fem_weights(w, th, av, n, hw, c, 2))) {
+      expect(Array.from(r.views[0].subarray(n * c)), `${r.flavor} w`).toEqual([7, 7, 7]);
+      expect(Array.from(r.views[1].subarray(n * c)), `${r.flavor} th`).toEqual([7, 7, 7]);
+      expect(r.views[0].subarray(0, n * c).every((v) => v >= 0 && v <= 1), r.flavor).toBe(true);
+    }
+  });
+
   it('NaN or ±Inf in a channel: th NaN, weight 0 (as numpy comparisons); hw = 0 writes zeros', () => {
     const a = rand(4 * 3, 5);
     a[4] = NaN;

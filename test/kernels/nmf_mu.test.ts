@@ -5,6 +5,9 @@ import { nmfInit, nmfMuTmp, nmfPrepare } from '../../src/kernels/nmf_mu.js';
 import tol from '../tolerances.json';
 
 const EPS = 1e-12;
+// Stryker's instrumented twin runs these loops 10–150× slower: mutation runs (CAMKIT_MUTATE=1) take
+// fewer steps and a smaller sweep that still has every tail (c = 1–5, 8, 17; odd maps).
+const MUTATING = process.env.CAMKIT_MUTATE === '1';
 
 /** ‖P − E·Wᵀ‖_F formed directly in float64 (the kernel uses the expanded identity). */
 function residual(p: ArrayLike<number>, e: ArrayLike<number>, w: ArrayLike<number>, n: number, c: number, k: number): number {
@@ -79,7 +82,7 @@ describe('nmf_mu', async () => {
       wv.set(w);
       pv.set(p);
       let last = rt.kernels.nmf_mu(ev, wv, pv, t, n, c, k, 0, EPS);
-      for (let i = 0; i < 300; i++) {
+      for (let i = 0; i < (MUTATING ? 40 : 300); i++) {
         const err = rt.kernels.nmf_mu(ev, wv, pv, t, n, c, k, 1, EPS);
         expect(err, `${flavor} step ${i}`).toBeLessThanOrEqual(last * (1 + 1e-9));
         last = err;
@@ -92,7 +95,7 @@ describe('nmf_mu', async () => {
 
   // 3000 updates through Stryker's instrumented twin take minutes, so `npm run mutate` (CAMKIT_MUTATE=1,
   // stryker.config.mjs) leaves this one out; the known answers and properties above still run there.
-  it.skipIf(process.env.CAMKIT_MUTATE === '1')('recovers a planted non-negative factorisation (after matching components)', () => {
+  it.skipIf(MUTATING)('recovers a planted non-negative factorisation (after matching components)', () => {
     const n = 2 * 11 * 15, c = 24, k = 4;
     const truth = planted(n, c, k, 7);
     const e = new Float32Array(n * k), w = new Float32Array(c * k);
@@ -118,10 +121,10 @@ describe('nmf_mu', async () => {
   });
 
   it('flavors agree over odd maps, n = 1 and 2 images, 1–33 channels, k = 1, 2, 5', () => {
-    for (const [h, w] of MAPS) {
+    for (const [h, w] of MUTATING ? MAPS.slice(0, 3) : MAPS) {
       for (const imgs of [1, 2]) {
         const n = imgs * h * w;
-        for (const c of [1, 2, 3, 4, 5, 7, 8, 15, 16, 17, 31, 33]) {
+        for (const c of MUTATING ? [1, 2, 3, 4, 5, 8, 17] : [1, 2, 3, 4, 5, 7, 8, 15, 16, 17, 31, 33]) {
           for (const k of [1, 2, 5]) {
             const p = rand(n * c, n + c + k, 0, 1);
             const e = new Float32Array(n * k), wt = new Float32Array(c * k);

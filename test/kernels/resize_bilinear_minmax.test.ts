@@ -44,6 +44,32 @@ describe('resize_bilinear_minmax', async () => {
     }
   });
 
+  it('writes nothing past its n·oh·ow outputs, up and down, both modes', () => {
+    for (const [ih, iw, oh, ow] of [[2, 3, 5, 4], [5, 4, 2, 3]]) {
+      for (const ac of [0, 1]) {
+        const x = rand(2 * ih * iw, 6);
+        const rs = runFlavors(rts, [2 * oh * ow + 3, 2 * ih * iw, 2 * (ih + 1) * ow + 2 * oh], [new Float32Array(2 * oh * ow + 3).fill(7), x, null], (k, [o, v, t]) =>
+          k.resize_bilinear_minmax(o, v, t, 2, ih, iw, oh, ow, ac, 1e-7),
+        );
+        for (const r of rs) {
+          expect(Array.from(r.views[0].subarray(2 * oh * ow)), `${r.flavor} ac${ac}`).toEqual([7, 7, 7]);
+          expect(r.views[0].subarray(0, 2 * oh * ow).every((v) => v >= 0 && v <= 1), `${r.flavor} ac${ac}`).toBe(true);
+        }
+      }
+    }
+  });
+
+  it('a −0 minimum: the same signed zeros in every flavor, as minmax_normalize gives them', () => {
+    // 3×3 → 2×2 with aligned corners samples rows and columns 0 and 2 at f = 0, so the lerps keep the
+    // corner's −0 (−0 + (−5)·0 = −0) and the map is [−0, 3, 3, 3]. lo = min(…) = −0; the kernels add +0
+    // to it (as minmax_normalize), so v − lo keeps v's sign.
+    const x = [-0, -5, 3, -5, -5, -5, 3, 3, 3];
+    const rs = fused(x, 1, 3, 3, 2, 2, 1);
+    const ref = chain(x, 1, 3, 3, 2, 2, 1)[2].views[0];
+    expect(Object.is(ref[0], -0) && ref[3] > 0.99).toBe(true);
+    for (const r of rs) expect(firstBitDiff(r.views[0], ref), r.flavor).toBe(-1);
+  });
+
   it('the extremes come from segment boundary rows: a peak anywhere is found (lo and hi equal the full scan)', () => {
     // One hot pixel at every position of a 5×6 map, upsampled by awkward factors: the twin scans every
     // output row, the wasm kernels only each segment's first and last; equal bits mean equal lo and hi.
