@@ -34,13 +34,13 @@ const SCOPES = [
   {
     name: 'core-inputs-post-preprocess',
     mutate: ['src/core/inputs.ts', 'src/core/post.ts', 'src/core/preprocess.ts'],
-    tests: ['test/core/validate.test.ts', 'test/core/post-options.test.ts', 'test/core/preprocess.test.ts', 'test/core/post.test.ts'],
+    tests: ['test/core/inputs.test.ts', 'test/core/validate.test.ts', 'test/core/post-options.test.ts', 'test/core/preprocess.test.ts', 'test/core/post.test.ts'],
   },
   { name: 'methods-registry-guided', mutate: m(['registry', 'guided']), tests: ['test/methods/lookup.test.ts', 'test/methods/guided.test.ts', 'test/golden/methods.test.ts'] },
   {
     name: 'methods-computecam',
     mutate: m(METHODS_COMPUTECAM),
-    tests: ['test/golden/methods.test.ts', 'test/core/properties.test.ts', 'test/methods/activation-v2.test.ts', 'test/methods/batch.test.ts'],
+    tests: ['test/golden/methods.test.ts', 'test/core/properties.test.ts', 'test/methods/activation-v2.test.ts', 'test/methods/batch.test.ts', 'test/methods/batch-weights.test.ts', 'test/methods/cam.test.ts'],
   },
   { name: 'methods-maps', mutate: m(METHODS_MAPS), tests: ['test/methods/explain-v2.test.ts', 'test/methods/dff.test.ts', 'test/methods/refinemaps.test.ts'] },
   {
@@ -62,6 +62,13 @@ for (const t of targets) {
   if (n !== 1) throw new Error(`${t} is in ${n} mutation scopes (scripts/mutate.mjs), not 1`);
 }
 for (const s of SCOPES) for (const t of [...s.mutate, ...s.tests]) if (!existsSync(`${root}/${t}`)) throw new Error(`scope ${s.name}: ${t} is missing`);
+// Every test of src/core and src/methods is in some scope, so a new test file is not silently left out
+// (the two registry tests read sources as text, which Stryker's instrumented copies break).
+for (const dir of ['test/core', 'test/methods']) {
+  for (const f of readdirSync(`${root}/${dir}`).filter((n) => n.endsWith('.test.ts') && n !== 'registry.test.ts')) {
+    if (!SCOPES.some((s) => s.tests.includes(`${dir}/${f}`))) throw new Error(`${dir}/${f} is in no mutation scope (scripts/mutate.mjs)`);
+  }
+}
 
 const args = process.argv.slice(2);
 const jobsAt = args.indexOf('--jobs');

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { allRuntimes, rand, relErr } from '../helpers/flavors.js';
 import { MAPS, runFlavors } from '../helpers/kernels.js';
 import { nmfInit, nmfMuTmp, nmfPrepare } from '../../src/kernels/nmf_mu.js';
+import { gauss, rng } from '../../src/core/random.js';
 import tol from '../tolerances.json';
 
 const EPS = 1e-12;
@@ -142,6 +143,22 @@ describe('nmf_mu', async () => {
     }
   });
 
+  it('writes nothing past E, W or its nmfMuTmp(c, k) scratch, in every flavor', () => {
+    const n = 2 * 3 * 5, c = 7, k = 3, S = 8;
+    const p = rand(n * c, 21, 0, 1);
+    const e = new Float32Array(n * k), w = new Float32Array(c * k);
+    nmfInit(e, w, p, n, c, k, 4);
+    const canary = new Array(S).fill(7);
+    const rs = runFlavors(rts, [n * k + S, c * k + S, n * c, nmfMuTmp(c, k) + S], [[...e, ...canary], [...w, ...canary], p, new Float32Array(nmfMuTmp(c, k) + S).fill(7)], (kk, [ev, wv, pv, t]) =>
+      kk.nmf_mu(ev, wv, pv, t, n, c, k, 3, EPS),
+    );
+    const exact = run(e, w, p, n, c, k, 3)[2];
+    for (const r of rs) {
+      for (const [i, len] of [[0, n * k], [1, c * k], [3, nmfMuTmp(c, k)]]) expect(Array.from(r.views[i].subarray(len)), `${r.flavor} view ${i}`).toEqual(canary);
+      expect(relErr(r.views[0].subarray(0, n * k), exact.views[0]), r.flavor).toBeLessThanOrEqual(tol.kernel_raw_rel);
+    }
+  });
+
   it('nmfPrepare: NaN → 0, every channel minus its minimum over all rows; nmfInit: seeded and non-negative', () => {
     const p = Float32Array.from([1, -2, NaN, 3, 5, 0]); // 3 rows × 2 channels
     const off = nmfPrepare(p, 3, 2);
@@ -154,5 +171,23 @@ describe('nmf_mu', async () => {
     expect([...a[0], ...a[1]].every((v) => v > 0)).toBe(true);
     nmfInit(b[0], b[1], p, 3, 2, 2, 43);
     expect(Array.from(a[0])).not.toEqual(Array.from(b[0]));
+    // The values: avg·|N(0, 1)| with avg = √(mean(P)/k), E drawn component by component, then W.
+    const r = rng(42), avg = Math.sqrt(13 / 6 / 2);
+    const wantE = new Float32Array(6), wantW = new Float32Array(4);
+    for (let l = 0; l < 2; l++) for (let i = 0; i < 3; i++) wantE[i * 2 + l] = avg * Math.abs(gauss(r));
+    for (let q = 0; q < 2; q++) for (let l = 0; l < 2; l++) wantW[q * 2 + l] = avg * Math.abs(gauss(r));
+    expect(Array.from(a[0])).toEqual(Array.from(wantE));
+    expect(Array.from(a[1])).toEqual(Array.from(wantW));
+    // Empty P: zeros, not NaN.
+    const z = [new Float32Array(4), new Float32Array(0)];
+    nmfInit(z[0], z[1], new Float32Array(0), 2, 0, 2, 1);
+    expect(Array.from(z[0])).toEqual([0, 0, 0, 0]);
+  });
+
+  it('nmfPrepare reads and writes only n·c values; no rows gives zero offsets', () => {
+    const p = Float32Array.from([1, 4, 3, 2, -100, -100]); // 2 rows × 2 channels, then two foreign values
+    expect(Array.from(nmfPrepare(p, 2, 2))).toEqual([1, 2]);
+    expect(Array.from(p)).toEqual([0, 2, 2, 0, -100, -100]);
+    expect(Array.from(nmfPrepare(new Float32Array(3), 0, 3))).toEqual([0, 0, 0]);
   });
 });
