@@ -123,6 +123,18 @@ describe('kpca_sigmoid', async () => {
     for (const r of run(a, 9, 4)) expect(Array.from(r.views[0]).every(Number.isNaN), r.flavor).toBe(true);
   });
 
+  it('reads only hw·c inputs and writes only hw outputs: an Inf just past the activations changes nothing', () => {
+    const hw = 9, c = 4, S = 4, a = planted(hw, c, 5);
+    const want = run(a, hw, c);
+    const rs = runFlavors(rts, [hw + S, hw * c + S, kpcaSigmoidTmp(hw, c)], [new Float32Array(hw + S).fill(7), [...a, Infinity, Infinity, Infinity, Infinity], null], (k, [o, av, t]) =>
+      k.kpca_sigmoid(o, av, t, hw, c, MAX_ITER, TOL),
+    );
+    rs.forEach((r, i) => {
+      expect(Array.from(r.views[0].subarray(0, hw)), r.flavor).toEqual(Array.from(want[i].views[0]));
+      expect(Array.from(r.views[0].subarray(hw)), r.flavor).toEqual([7, 7, 7, 7]);
+    });
+  });
+
   it('a negative eigenvalue dominating in magnitude: the largest algebraic eigenpair, not the largest |λ|', () => {
     const ref = reference(NEGATIVE_DOMINANT, 6, 6);
     expect(-ref.values[5]).toBeGreaterThan(1.2 * ref.values[0]); // the case does what it says
