@@ -5,10 +5,12 @@
 // mutator, replacement and the mutated source text) are shown with their reason; the others are marked
 // open. An entry that matches nothing any more (the code moved or changed, or a test kills it now) is
 // listed so that it gets reviewed.
-//   node scripts/mutation-score.mjs [--min 80] [--markdown] [--open-json] [--dir reports/mutation/scopes]
+//   node scripts/mutation-score.mjs [--min 80] [--markdown] [--open-json] [--docs FILE] [--dir reports/mutation/scopes]
 // --min N exits 1 when the total is below N % or when a file of the three folders is in no report.
 // --open-json prints only the open survivors, as entries for scripts/mutation-accepted.json.
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+// --docs FILE rewrites the block between <!-- mutation-results --> and <!-- /mutation-results --> in FILE
+// (docs/testing.md): the folder table, the accepted survivors grouped by reason, the open ones per file.
+import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -158,6 +160,40 @@ if (stale.length) {
 if (open.length) {
   console.log(`\nopen survivors and uncovered mutants (${open.length}):`);
   for (const o of open) console.log(`  ${o.file}:${o.line} ${o.status} ${o.mutator} \`${o.code.length > 80 ? `${o.code.slice(0, 77)}...` : o.code}\` → \`${o.replacement.length > 60 ? `${o.replacement.slice(0, 57)}...` : o.replacement}\``);
+}
+const docsFile = opt('--docs');
+if (docsFile) {
+  const md = (head, body) => [`| ${head.join(' | ')} |`, `| ${head.map(() => '---').join(' | ')} |`, ...body.map((b) => `| ${b.join(' | ')} |`)].join('\n');
+  const byReason = new Map();
+  for (const a of acceptedHits) byReason.set(a.reason, [...(byReason.get(a.reason) ?? []), a]);
+  const openByFile = new Map();
+  for (const o of open) openByFile.set(o.file, (openByFile.get(o.file) ?? 0) + 1);
+  const block = [
+    '### Results',
+    '',
+    'Merged by `npm run mutate:score` over the scope reports (Stryker\'s score: accepted equivalent',
+    'mutants still count as survivors); this block is written by `npm run mutate:score -- --docs docs/testing.md`.',
+    '',
+    md(['folder', ...header.slice(1)], [...[...folders].map(([f, c]) => line(f, c)), line('**total**', total)]),
+    '',
+    `Without the ${acceptedHits.length} accepted equivalent mutants (as if disabled with \`// Stryker disable\`) the score is ${pct(eq)}.`,
+    '',
+    `Accepted survivors (equivalent mutants, \`scripts/mutation-accepted.json\`), grouped by reason:`,
+    '',
+    ...[...byReason].map(([reason, hits]) => `- ${reason}: ${hits.map((a) => `\`${a.file}:${a.line}\` ${a.mutator} \`${a.code.replace(/`/g, "'")}\` → \`${a.replacement.replace(/`/g, "'") || '…'}\``).join('; ')}.`),
+    '',
+    open.length
+      ? `Open survivors and uncovered mutants per file (\`npm run mutate:score\` lists each): ${[...openByFile].map(([f, n]) => `\`${f}\` ${n}`).join(', ')}.`
+      : 'Open survivors and uncovered mutants: none.',
+    ...(noMutants.length ? ['', `Mutated but without any mutant (types and constant lists only): ${noMutants.join(', ')}.`] : []),
+    ...(missing.length ? ['', `Not run (in no report): ${missing.join(', ')}.`] : []),
+  ].join('\n');
+  const path = join(root, docsFile);
+  const text = readFileSync(path, 'utf8');
+  const a = text.indexOf('<!-- mutation-results -->'), b = text.indexOf('<!-- /mutation-results -->');
+  if (a < 0 || b < a) throw new Error(`${docsFile} has no <!-- mutation-results --> … <!-- /mutation-results --> block`);
+  writeFileSync(path, `${text.slice(0, a)}<!-- mutation-results -->\n${block}\n${text.slice(b)}`);
+  console.log(`\nwrote the results block of ${docsFile}`);
 }
 if (min !== undefined && (score(total) < min || missing.length > 0)) {
   console.error(`\nmutation score ${pct(total)} (minimum ${min} %)${missing.length ? `, ${missing.length} file(s) in no report` : ''}`);
