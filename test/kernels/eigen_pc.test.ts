@@ -150,11 +150,17 @@ describe('eigen_pc', async () => {
     const A = [2, -1, -1], B = [0.25, 2.25, -2.5];
     const neg = (r: number[]) => r.map((v) => -v);
     const rows = [neg(A), A, neg(A), A, neg(A), A, B, neg(B)];
-    for (const r of run(rows.flat(), null, rows.length, 3)) {
-      const m = Array.from(r.views[0]);
+    const hw = rows.length, c = 3;
+    // Canaries past out and v: the tie scan must not look past hw, nor the flip past c.
+    const rs = runFlavors(rts, [hw + 4, hw * c, hw * c, hw * c, c + 4], [new Float32Array(hw + 4).fill(7), rows.flat(), null, null, new Float32Array(c + 4).fill(7)], (k, [o, av, , x, v]) =>
+      k.eigen_pc(o, av, null, x, v, hw, c, MAX_ITER, TOL),
+    );
+    for (const r of rs) {
+      const m = Array.from(r.views[0].subarray(0, hw));
       expect(m[0], r.flavor).toBeGreaterThan(0);
       expect(Math.abs(m[0]), r.flavor).toBe(Math.max(...m.map(Math.abs)));
       expect(m[1], r.flavor).toBe(-m[0]);
+      expect(Array.from(r.views[4].subarray(c)), r.flavor).toEqual([7, 7, 7, 7]);
     }
   });
 
