@@ -178,6 +178,10 @@ describe('nmf_mu', async () => {
     for (let q = 0; q < 2; q++) for (let l = 0; l < 2; l++) wantW[q * 2 + l] = avg * Math.abs(gauss(r));
     expect(Array.from(a[0])).toEqual(Array.from(wantE));
     expect(Array.from(a[1])).toEqual(Array.from(wantW));
+    // Nothing past n·k and c·k.
+    const el = new Float32Array(6 + 2).fill(7), wl = new Float32Array(4 + 2).fill(7);
+    nmfInit(el, wl, p, 3, 2, 2, 42);
+    expect([...el.subarray(6), ...wl.subarray(4)]).toEqual([7, 7, 7, 7]);
     // Empty P: zeros, not NaN.
     const z = [new Float32Array(4), new Float32Array(0)];
     nmfInit(z[0], z[1], new Float32Array(0), 2, 0, 2, 1);
