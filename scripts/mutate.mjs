@@ -79,14 +79,14 @@ const args = process.argv.slice(2);
 const jobsAt = args.indexOf('--jobs');
 const jobs = jobsAt < 0 ? 1 : Math.max(1, Number(args[jobsAt + 1]) || 1);
 const wanted = args.filter((a, i) => !a.startsWith('--') && !(jobsAt >= 0 && i === jobsAt + 1));
-const chosen = wanted.length
-  ? SCOPES.filter((s) => wanted.some((w) => s.name === w || s.name.startsWith(`${w}-`) || s.name === `kernels-${w}`))
-  : SCOPES;
+/** A scope answers to its name, a prefix of it (`core`, `methods`, `kernels`) or, for a twin, the kernel's name. */
+const matches = (s, w) => s.name === w || s.name.startsWith(`${w}-`) || s.name === `kernels-${w}`;
+const chosen = wanted.length ? SCOPES.filter((s) => wanted.some((w) => matches(s, w))) : SCOPES;
 if (args.includes('--list')) {
   for (const s of SCOPES) console.log(`${s.name}\n  mutates ${s.mutate.join(' ')}\n  tests   ${s.tests.join(' ')}`);
   process.exit(0);
 }
-const unknown = wanted.filter((w) => !SCOPES.some((s) => s.name === w || s.name.startsWith(`${w}-`) || s.name === `kernels-${w}`));
+const unknown = wanted.filter((w) => !SCOPES.some((s) => matches(s, w)));
 if (unknown.length) {
   console.error(`no mutation scope ${unknown.join(', ')} (npm run mutate -- --list)`);
   process.exit(2);
